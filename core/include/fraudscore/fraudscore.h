@@ -1,0 +1,175 @@
+/*
+ * fraudscore — on-device fraud and payment-risk scoring. The C API.
+ *
+ * Conventions
+ * - Every function returns an fs_status; FS_OK is 0. Results come back through
+ *   out-parameters, which are written only on success.
+ * - On failure, fs_last_error() returns a readable message for the calling
+ *   thread (which row, which column, which tensor, why). It stays valid until
+ *   the next fraudscore call on that thread.
+ * - Nothing throws, aborts or exits across this boundary; bad bytes and bad
+ *   rows are reported as statuses.
+ *
+ * Objects and ownership
+ * - fs_model: an immutable, verified model. Created by fs_model_load*, freed
+ *   by fs_model_free. It keeps its own copy of the file, so the caller's
+ *   buffer may be freed after loading. A model may be shared by any number of
+ *   threads and sessions; it must outlive every session made from it.
+ * - fs_session: the mutable state of one scoring stream: its windows (global,
+ *   or per key) and the working buffers the network needs, all sized when the
+ *   session is created. Scoring performs no heap allocation. A session may be
+ *   used by one thread at a time. Freed by fs_session_free.
+ * - Pointers returned inside fs_result (attention) point into the session and
+ *   stay valid until the next call on that session.
+ */
+#ifndef FRAUDSCORE_FRAUDSCORE_H
+#define FRAUDSCORE_FRAUDSCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define FS_API
+#else
+#define FS_API __attribute__((visibility("default")))
+#endif
+
+typedef enum fs_status {
+  FS_OK = 0,
+  FS_ERR_INVALID_ARGUMENT = 1, /* a NULL handle or pointer, a bad size */
+  FS_ERR_IO = 2,               /* a file could not be read */
+  FS_ERR_CORRUPT = 3,          /* not a well-formed model file (truncated, bad offsets) */
+  FS_ERR_IDENTIFIER = 4,       /* not a fraudscore model file */
+  FS_ERR_VERSION = 5,          /* a schema version this library cannot read */
+  FS_ERR_CHECKSUM = 6,         /* the content does not match its checksum */
+  FS_ERR_SHAPE = 7,            /* a tensor's shape does not fit the architecture */
+  FS_ERR_VALUE = 8,            /* a non-finite weight or an invalid setting */
+  FS_ERR_UNSUPPORTED = 9,      /* a model kind or storage type this build does not run */
+  FS_ERR_INPUT = 10,           /* a row was refused (missing column, bad number, unknown category) */
+  FS_ERR_NO_MEMORY = 11,
+  FS_ERR_INTERNAL = 12
+} fs_status;
+
+typedef enum fs_band { FS_BAND_LOW = 0, FS_BAND_MEDIUM = 1, FS_BAND_HIGH = 2, FS_BAND_CRITICAL = 3 } fs_band;
+
+typedef enum fs_decision { FS_DECISION_APPROVE = 0, FS_DECISION_STEP_UP = 1, FS_DECISION_BLOCK = 2 } fs_decision;
+
+typedef enum fs_model_kind { FS_KIND_CRNN = 1, FS_KIND_LSTM_ATTN = 2, FS_KIND_LLE_SVM = 3 } fs_model_kind;
+
+typedef enum fs_column_type {
+  FS_COLUMN_NUMERIC = 0,
+  FS_COLUMN_CATEGORICAL = 1,
+  FS_COLUMN_IDENTIFIER = 2,
+  FS_COLUMN_TIME = 3
+} fs_column_type;
+
+typedef struct fs_model fs_model;
+typedef struct fs_session fs_session;
+
+/* One field of a raw record. A row is an array of fs_value indexed by the
+ * model's column order (see fs_model_column). `text` need not be
+ * NUL-terminated; numbers may be given as text and are parsed strictly. */
+typedef enum fs_value_kind { FS_VALUE_MISSING = 0, FS_VALUE_NUMBER = 1, FS_VALUE_TEXT = 2 } fs_value_kind;
+
+typedef struct fs_value {
+  fs_value_kind kind;
+  double number;    /* FS_VALUE_NUMBER */
+  const char* text; /* FS_VALUE_TEXT: `text_length` bytes */
+  size_t text_length;
+} fs_value;
+
+typedef struct fs_result {
+  double probability;     /* calibrated, in [0, 1] */
+  double raw_probability; /* the network's output before calibration */
+  fs_band band;
+  fs_decision decision;
+  /* One weight per window step, oldest first (window_length of them); padded
+   * steps have weight 0. Points into the session; valid until its next call.
+   * NULL for models without attention. */
+  const float* attention;
+  uint32_t window_length;
+  uint32_t valid_steps; /* real (not padded) rows in this window */
+} fs_result;
+
+typedef struct fs_model_info {
+  fs_model_kind kind;
+  const char* name;
+  uint32_t schema_major;
+  uint32_t schema_minor;
+  uint32_t column_count;
+  uint32_t feature_count;
+  uint32_t window_length;
+  int per_key_window;      /* 1 if windows are kept per value of key_column */
+  int32_t key_column;      /* -1 for a global window */
+  double decision_threshold;
+  double review_threshold;
+  double band_cuts[3];
+  const char* trainer_version;
+} fs_model_info;
+
+/* Strings returned by the library (names, messages) are owned by it. */
+FS_API const char* fs_last_error(void);
+FS_API const char* fs_status_name(fs_status status);
+FS_API const char* fs_band_name(fs_band band);         /* "low", "medium", "high", "critical" */
+FS_API const char* fs_decision_name(fs_decision d);    /* "approve", "step_up", "block" */
+FS_API const char* fs_version(void);                    /* library version, e.g. "0.1.0" */
+
+/* Loading: verify the buffer (structure, identifier, version, checksum), then
+ * every tensor's shape and value, then plan. `bytes` is copied. */
+FS_API fs_status fs_model_load(const void* bytes, size_t size, fs_model** out_model);
+FS_API fs_status fs_model_load_file(const char* path, fs_model** out_model);
+FS_API void fs_model_free(fs_model* model); /* NULL is allowed */
+
+FS_API fs_status fs_model_get_info(const fs_model* model, fs_model_info* out_info);
+FS_API fs_status fs_model_column(const fs_model* model, uint32_t index, const char** out_name,
+                                 fs_column_type* out_type);
+/* Index of a column by name, or FS_ERR_INPUT if the model has no such column. */
+FS_API fs_status fs_model_find_column(const fs_model* model, const char* name, uint32_t* out_index);
+/* The model's metrics and configuration as recorded by its trainer. */
+FS_API fs_status fs_model_metric(const fs_model* model, uint32_t index, const char** out_name, double* out_value);
+
+/* Session options. Zero fields pick the defaults. */
+typedef struct fs_session_options {
+  /* Bound on the per-key windows kept (default 4096). When full, the least
+   * recently used key is evicted and its next row starts a fresh, padded
+   * window. Ignored for global windows. */
+  uint32_t max_keys;
+  /* Most rows one fs_session_score_batch call takes (default 256). */
+  uint32_t max_batch;
+} fs_session_options;
+
+/* Create a session; `options` may be NULL. Every buffer is allocated here. */
+FS_API fs_status fs_session_create(const fs_model* model, const fs_session_options* options,
+                                   fs_session** out_session);
+FS_API void fs_session_free(fs_session* session); /* NULL is allowed */
+/* Forget every window. */
+FS_API fs_status fs_session_reset(fs_session* session);
+/* Number of keys whose windows are held now (0 for global windows). */
+FS_API fs_status fs_session_key_count(const fs_session* session, uint32_t* out_count);
+
+/* Validate `row` (column_count values), append it to its window and score the
+ * window that ends with it. A refused row changes nothing in the session. No
+ * heap allocation. */
+FS_API fs_status fs_session_score(fs_session* session, const fs_value* row, size_t value_count,
+                                  fs_result* out_result);
+
+/* Score `row_count` rows (each `value_count` values, consecutive in `rows`)
+ * as if each were passed to fs_session_score in order, running the network on
+ * all their windows at once. All rows are validated first: if one is refused,
+ * nothing changes, and `*out_failed_row` (if not NULL) gets its index.
+ * `out_attention`, if not NULL, receives row_count * window_length weights and
+ * each result's `attention` points into it; otherwise `attention` is NULL.
+ * row_count may not exceed the session's max_batch. No heap allocation. */
+FS_API fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size_t row_count,
+                                        size_t value_count, fs_result* out_results, float* out_attention,
+                                        size_t* out_failed_row);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* FRAUDSCORE_FRAUDSCORE_H */

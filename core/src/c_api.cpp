@@ -1,0 +1,230 @@
+// The C boundary: argument checks, the thread's last error message, and a
+// catch-all so that no C++ exception ever crosses into C.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "fraudscore/fraudscore.h"
+#include "model.h"
+#include "session.h"
+
+struct fs_model {
+  std::unique_ptr<fraudscore::Model> model;
+};
+
+struct fs_session {
+  fraudscore::Session session;
+};
+
+namespace {
+
+using fraudscore::Status;
+
+thread_local char g_last_error[512] = "";
+
+fs_status report(const Status& s) {
+  if (!s.is_ok()) std::snprintf(g_last_error, sizeof(g_last_error), "%s", s.message());
+  return s.code();
+}
+
+fs_status fail(fs_status code, const char* message) {
+  std::snprintf(g_last_error, sizeof(g_last_error), "%s", message);
+  return code;
+}
+
+template <typename Body>
+fs_status guarded(Body&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(FS_ERR_NO_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(FS_ERR_INTERNAL, e.what());
+  } catch (...) {
+    return fail(FS_ERR_INTERNAL, "unexpected internal error");
+  }
+}
+
+constexpr uint32_t kDefaultMaxKeys = 4096;
+constexpr uint32_t kDefaultMaxBatch = 256;
+
+}  // namespace
+
+extern "C" {
+
+const char* fs_last_error(void) { return g_last_error; }
+
+const char* fs_version(void) { return FRAUDSCORE_VERSION; }
+
+const char* fs_status_name(fs_status status) {
+  switch (status) {
+    case FS_OK: return "ok";
+    case FS_ERR_INVALID_ARGUMENT: return "invalid_argument";
+    case FS_ERR_IO: return "io";
+    case FS_ERR_CORRUPT: return "corrupt";
+    case FS_ERR_IDENTIFIER: return "identifier";
+    case FS_ERR_VERSION: return "version";
+    case FS_ERR_CHECKSUM: return "checksum";
+    case FS_ERR_SHAPE: return "shape";
+    case FS_ERR_VALUE: return "value";
+    case FS_ERR_UNSUPPORTED: return "unsupported";
+    case FS_ERR_INPUT: return "input";
+    case FS_ERR_NO_MEMORY: return "no_memory";
+    case FS_ERR_INTERNAL: return "internal";
+  }
+  return "unknown";
+}
+
+const char* fs_band_name(fs_band band) {
+  switch (band) {
+    case FS_BAND_LOW: return "low";
+    case FS_BAND_MEDIUM: return "medium";
+    case FS_BAND_HIGH: return "high";
+    case FS_BAND_CRITICAL: return "critical";
+  }
+  return "unknown";
+}
+
+const char* fs_decision_name(fs_decision d) {
+  switch (d) {
+    case FS_DECISION_APPROVE: return "approve";
+    case FS_DECISION_STEP_UP: return "step_up";
+    case FS_DECISION_BLOCK: return "block";
+  }
+  return "unknown";
+}
+
+fs_status fs_model_load(const void* bytes, size_t size, fs_model** out_model) {
+  return guarded([&] {
+    if (!bytes || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load: NULL argument");
+    std::unique_ptr<fraudscore::Model> m;
+    const Status s = fraudscore::load_model(static_cast<const uint8_t*>(bytes), size, &m);
+    if (!s.is_ok()) return report(s);
+    *out_model = new fs_model{std::move(m)};
+    return FS_OK;
+  });
+}
+
+fs_status fs_model_load_file(const char* path, fs_model** out_model) {
+  return guarded([&] {
+    if (!path || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load_file: NULL argument");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return report(Status::error(FS_ERR_IO, "cannot open model file '%s'", path));
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return report(Status::error(FS_ERR_IO, "cannot read model file '%s'", path));
+    if (bytes.empty()) return report(Status::error(FS_ERR_CORRUPT, "model file '%s' is empty", path));
+    return fs_model_load(bytes.data(), bytes.size(), out_model);
+  });
+}
+
+void fs_model_free(fs_model* model) { delete model; }
+
+fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
+  return guarded([&] {
+    if (!model || !out) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_get_info: NULL argument");
+    const fraudscore::Model& m = *model->model;
+    fs_model_info info{};
+    info.kind = m.kind;
+    info.name = m.name.c_str();
+    info.schema_major = m.schema_major;
+    info.schema_minor = m.schema_minor;
+    info.column_count = static_cast<uint32_t>(m.columns.size());
+    info.feature_count = static_cast<uint32_t>(m.features.size());
+    info.window_length = m.window.length;
+    info.per_key_window = m.window.per_key ? 1 : 0;
+    info.key_column = m.window.per_key ? static_cast<int32_t>(m.window.key_column) : -1;
+    info.decision_threshold = m.risk.decision_threshold;
+    info.review_threshold = m.risk.review_threshold;
+    for (int i = 0; i < 3; ++i) info.band_cuts[i] = m.risk.band_cuts[i];
+    info.trainer_version = m.trainer_version.c_str();
+    *out = info;
+    return FS_OK;
+  });
+}
+
+fs_status fs_model_column(const fs_model* model, uint32_t index, const char** out_name, fs_column_type* out_type) {
+  return guarded([&] {
+    if (!model || !out_name || !out_type) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_column: NULL argument");
+    const auto& cols = model->model->columns;
+    if (index >= cols.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "column index %u is out of range (%zu columns)", index,
+                                  cols.size()));
+    *out_name = cols[index].name.c_str();
+    *out_type = cols[index].type;
+    return FS_OK;
+  });
+}
+
+fs_status fs_model_find_column(const fs_model* model, const char* name, uint32_t* out_index) {
+  return guarded([&] {
+    if (!model || !name || !out_index) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_find_column: NULL argument");
+    const auto& cols = model->model->columns;
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].name == name) {
+        *out_index = static_cast<uint32_t>(i);
+        return FS_OK;
+      }
+    return report(Status::error(FS_ERR_INPUT, "the model has no column '%s'", name));
+  });
+}
+
+fs_status fs_model_metric(const fs_model* model, uint32_t index, const char** out_name, double* out_value) {
+  return guarded([&] {
+    if (!model || !out_name || !out_value) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_metric: NULL argument");
+    const auto& metrics = model->model->metrics;
+    if (index >= metrics.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "metric index %u is out of range (%zu metrics)", index,
+                                  metrics.size()));
+    *out_name = metrics[index].first.c_str();
+    *out_value = metrics[index].second;
+    return FS_OK;
+  });
+}
+
+fs_status fs_session_create(const fs_model* model, const fs_session_options* options, fs_session** out_session) {
+  return guarded([&] {
+    if (!model || !out_session) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_create: NULL argument");
+    const uint32_t max_keys = options && options->max_keys ? options->max_keys : kDefaultMaxKeys;
+    const uint32_t max_batch = options && options->max_batch ? options->max_batch : kDefaultMaxBatch;
+    std::unique_ptr<fs_session> s(new fs_session());
+    const Status st = s->session.init(*model->model, max_keys, max_batch);
+    if (!st.is_ok()) return report(st);
+    *out_session = s.release();
+    return FS_OK;
+  });
+}
+
+void fs_session_free(fs_session* session) { delete session; }
+
+fs_status fs_session_reset(fs_session* session) {
+  if (!session) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_reset: NULL session");
+  session->session.reset();
+  return FS_OK;
+}
+
+fs_status fs_session_key_count(const fs_session* session, uint32_t* out_count) {
+  if (!session || !out_count) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_key_count: NULL argument");
+  *out_count = session->session.key_count();
+  return FS_OK;
+}
+
+fs_status fs_session_score(fs_session* session, const fs_value* row, size_t value_count, fs_result* out_result) {
+  return guarded([&] {
+    if (!session || !row || !out_result) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_score: NULL argument");
+    return report(session->session.score_one(row, value_count, out_result));
+  });
+}
+
+fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size_t row_count, size_t value_count,
+                                 fs_result* out_results, float* out_attention, size_t* out_failed_row) {
+  return guarded([&] {
+    if (!session || (row_count && (!rows || !out_results)))
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_score_batch: NULL argument");
+    return report(session->session.score(rows, row_count, value_count, out_results, out_attention, out_failed_row));
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,76 @@
+// The loaded, verified, immutable model. Everything here is read-only after
+// load_model() returns; weights point into the model's own copy of the file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fraudscore/fraudscore.h"
+#include "networks/network.h"
+#include "status.h"
+
+namespace fraudscore {
+
+enum class FeatureOp : uint8_t { Value, CategoryIndex, Difference, Ratio, Modulo, PrefixFlag, OneHot };
+
+struct ColumnSpec {
+  std::string name;
+  fs_column_type type = FS_COLUMN_NUMERIC;
+  std::vector<std::string> vocabulary;  // categorical: value -> index
+  bool reject_unknown = true;
+  int unknown_index = -1;
+  bool missing_allowed = true;
+  double missing_value = 0.0;
+  double min_value = 0.0;  // NaN: no lower bound
+};
+
+struct FeatureDef {
+  std::string name;
+  FeatureOp op = FeatureOp::Value;
+  uint32_t a = 0, b = 0;
+  double parameter = 0.0;
+  std::string text;
+  bool log1p = false;
+  double clip_min = 0.0, clip_max = 0.0;  // NaN: no bound
+  double mean = 0.0, std = 1.0;
+};
+
+struct WindowSpec {
+  uint32_t length = 10;
+  bool per_key = false;
+  uint32_t key_column = 0;
+};
+
+struct RiskSpec {
+  double decision_threshold = 0.5;
+  double review_threshold = 0.5;
+  double band_cuts[3] = {0.25, 0.5, 0.75};
+  bool platt = false;
+  double platt_a = 1.0, platt_b = 0.0;
+};
+
+struct Model {
+  std::vector<uint8_t> file;  // the verified bytes; tensors are read in place
+  fs_model_kind kind = FS_KIND_CRNN;
+  uint32_t schema_major = 0, schema_minor = 0;
+  std::string name;
+  std::string trainer_version;
+  std::vector<ColumnSpec> columns;
+  std::vector<FeatureDef> features;
+  WindowSpec window;
+  RiskSpec risk;
+  std::vector<std::pair<std::string, double>> metrics;
+  std::unique_ptr<Network> network;
+};
+
+// The schema version this library reads (major must match, minor may be <=).
+constexpr uint32_t kSchemaMajor = 1;
+constexpr uint32_t kSchemaMinor = 0;
+
+// Verify and load a model file (copied). Never throws.
+Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out);
+
+}  // namespace fraudscore

@@ -1,0 +1,264 @@
+// Loading in steps: identifier -> FlatBuffers verification -> schema version
+// -> checksum -> feature spec -> tensors (dtype, element count, finite) ->
+// architecture shapes -> risk settings. Each step fails with its own status
+// and a message that names what is wrong.
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "checksum.h"
+#include "model.h"
+#include "model_generated.h"
+#include "networks/crnn.h"
+
+namespace fraudscore {
+namespace {
+
+namespace fb = ::fraudscore::schema;
+
+constexpr uint32_t kMaxWindow = 512;
+
+bool finite(double x) { return std::isfinite(x); }
+bool nan_or_finite(double x) { return std::isnan(x) || std::isfinite(x); }
+
+Status read_columns(const fb::FeatureSpec& spec, Model& m) {
+  uint32_t index = 0;
+  for (const fb::Column* c : *spec.columns()) {
+    ColumnSpec col;
+    col.name = c->name()->str();
+    if (col.name.empty()) return Status::error(FS_ERR_VALUE, "column %u has an empty name", index);
+    for (const ColumnSpec& other : m.columns)
+      if (other.name == col.name) return Status::error(FS_ERR_VALUE, "column '%s' is defined twice", col.name.c_str());
+    if (c->type() > fb::ColumnType::MAX)
+      return Status::error(FS_ERR_UNSUPPORTED, "column '%s' has unknown type %d", col.name.c_str(),
+                           static_cast<int>(c->type()));
+    col.type = static_cast<fs_column_type>(c->type());
+    if (c->vocabulary())
+      for (const flatbuffers::String* v : *c->vocabulary()) col.vocabulary.push_back(v->str());
+    if (col.type == FS_COLUMN_CATEGORICAL && col.vocabulary.empty())
+      return Status::error(FS_ERR_VALUE, "categorical column '%s' has no vocabulary", col.name.c_str());
+    col.reject_unknown = c->unknown() != fb::UnknownCategory::MapToIndex;
+    col.unknown_index = c->unknown_index();
+    if (!col.reject_unknown &&
+        (col.unknown_index < 0 || static_cast<size_t>(col.unknown_index) >= col.vocabulary.size()))
+      return Status::error(FS_ERR_VALUE, "column '%s' maps unknown categories to index %d outside its vocabulary",
+                           col.name.c_str(), col.unknown_index);
+    col.missing_allowed = c->missing_allowed();
+    col.missing_value = c->missing_value();
+    col.min_value = c->min_value();
+    if (!finite(col.missing_value) || !nan_or_finite(col.min_value))
+      return Status::error(FS_ERR_VALUE, "column '%s' has a non-finite missing value or bound", col.name.c_str());
+    m.columns.push_back(std::move(col));
+    ++index;
+  }
+  if (m.columns.empty()) return Status::error(FS_ERR_VALUE, "the feature spec has no columns");
+  return Status::ok();
+}
+
+Status check_feature_columns(const FeatureDef& f, const std::vector<ColumnSpec>& cols) {
+  auto need = [&](uint32_t idx, bool numeric_ok, bool categorical_ok, bool identifier_ok) -> Status {
+    if (idx >= cols.size())
+      return Status::error(FS_ERR_VALUE, "feature '%s' refers to column %u; the model has %zu", f.name.c_str(), idx,
+                           cols.size());
+    const fs_column_type t = cols[idx].type;
+    const bool numeric = t == FS_COLUMN_NUMERIC || t == FS_COLUMN_TIME;
+    if ((numeric && numeric_ok) || (t == FS_COLUMN_CATEGORICAL && categorical_ok) ||
+        (t == FS_COLUMN_IDENTIFIER && identifier_ok))
+      return Status::ok();
+    return Status::error(FS_ERR_VALUE, "feature '%s' cannot use column '%s' of this type", f.name.c_str(),
+                         cols[idx].name.c_str());
+  };
+  switch (f.op) {
+    case FeatureOp::Value:
+    case FeatureOp::Modulo:
+      return need(f.a, true, false, false);
+    case FeatureOp::CategoryIndex:
+      return need(f.a, false, true, false);
+    case FeatureOp::OneHot:
+      FS_RETURN_IF_ERROR(need(f.a, false, true, false));
+      if (f.parameter < 0 || f.parameter >= static_cast<double>(cols[f.a].vocabulary.size()))
+        return Status::error(FS_ERR_VALUE, "feature '%s' one-hot index is outside the vocabulary", f.name.c_str());
+      return Status::ok();
+    case FeatureOp::PrefixFlag:
+      return need(f.a, false, false, true);
+    case FeatureOp::Difference:
+    case FeatureOp::Ratio:
+      FS_RETURN_IF_ERROR(need(f.a, true, false, false));
+      return need(f.b, true, false, false);
+  }
+  return Status::error(FS_ERR_UNSUPPORTED, "feature '%s' has an unknown operation", f.name.c_str());
+}
+
+Status read_features(const fb::FeatureSpec& spec, Model& m) {
+  for (const fb::Feature* src : *spec.features()) {
+    FeatureDef f;
+    f.name = src->name()->str();
+    if (src->op() > fb::FeatureOp::MAX)
+      return Status::error(FS_ERR_UNSUPPORTED, "feature '%s' has unknown operation %d", f.name.c_str(),
+                           static_cast<int>(src->op()));
+    f.op = static_cast<FeatureOp>(src->op());
+    f.a = src->a();
+    f.b = src->b();
+    f.parameter = src->parameter();
+    f.text = src->text() ? src->text()->str() : std::string();
+    f.log1p = src->log1p();
+    f.clip_min = src->clip_min();
+    f.clip_max = src->clip_max();
+    f.mean = src->mean();
+    f.std = src->std();
+    if (!finite(f.parameter) || !finite(f.mean) || !finite(f.std) || !(f.std > 0) || !nan_or_finite(f.clip_min) ||
+        !nan_or_finite(f.clip_max))
+      return Status::error(FS_ERR_VALUE, "feature '%s' has a non-finite or non-positive normalisation setting",
+                           f.name.c_str());
+    if ((f.op == FeatureOp::Ratio || f.op == FeatureOp::Modulo) && !(f.parameter > 0))
+      return Status::error(FS_ERR_VALUE, "feature '%s' needs a positive parameter", f.name.c_str());
+    FS_RETURN_IF_ERROR(check_feature_columns(f, m.columns));
+    m.features.push_back(std::move(f));
+  }
+  if (m.features.empty()) return Status::error(FS_ERR_VALUE, "the feature spec has no features");
+  return Status::ok();
+}
+
+Status read_window(const fb::Window& w, Model& m) {
+  m.window.length = w.length();
+  if (m.window.length == 0 || m.window.length > kMaxWindow)
+    return Status::error(FS_ERR_VALUE, "window length %u is outside 1..%u", m.window.length, kMaxWindow);
+  if (w.mode() > fb::WindowMode::MAX) return Status::error(FS_ERR_UNSUPPORTED, "unknown window mode");
+  m.window.per_key = w.mode() == fb::WindowMode::PerKey;
+  m.window.key_column = w.key_column();
+  if (m.window.per_key &&
+      (m.window.key_column >= m.columns.size() || m.columns[m.window.key_column].type != FS_COLUMN_IDENTIFIER))
+    return Status::error(FS_ERR_VALUE, "the per-key window's key column %u is not an identifier column",
+                         m.window.key_column);
+  return Status::ok();
+}
+
+Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
+  for (const fb::Tensor* t : *body.tensors()) {
+    TensorView view;
+    view.name = t->name()->str();
+    if (find_tensor(*out, view.name.c_str()))
+      return Status::error(FS_ERR_VALUE, "tensor '%s' is defined twice", view.name.c_str());
+    if (t->dtype() != fb::DataType::Float32)
+      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads float32 only",
+                           view.name.c_str(), fb::EnumNameDataType(t->dtype()));
+    size_t count = 1;
+    for (uint32_t dim : *t->shape()) {
+      view.shape.push_back(dim);
+      count *= dim;
+    }
+    const size_t stored = t->f32() ? t->f32()->size() : 0;
+    if (count != stored)
+      return Status::error(FS_ERR_SHAPE, "tensor '%s' has %zu values; its shape needs %zu", view.name.c_str(), stored,
+                           count);
+    view.data = stored ? t->f32()->data() : nullptr;
+    view.count = count;
+    for (size_t i = 0; i < count; ++i)
+      if (!std::isfinite(view.data[i]))
+        return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
+    out->push_back(std::move(view));
+  }
+  return Status::ok();
+}
+
+Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
+  if (body.kind() != fb::ModelKind::Crnn)
+    return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
+                         body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
+  const fb::CrnnConfig* cfg = body.architecture_as_CrnnConfig();
+  if (!cfg) return Status::error(FS_ERR_VALUE, "a crnn model needs a CrnnConfig architecture");
+  m.kind = FS_KIND_CRNN;
+  const CrnnDims dims{m.window.length,    static_cast<uint32_t>(m.features.size()),
+                      cfg->conv_filters(), cfg->conv_kernel(),
+                      cfg->lstm_hidden(),  cfg->attention_dim(),
+                      cfg->dense_units()};
+  return build_crnn(dims, tensors, &m.network);
+}
+
+Status read_risk(const fb::RiskSettings& r, Model& m) {
+  RiskSpec& risk = m.risk;
+  risk.decision_threshold = r.decision_threshold();
+  risk.review_threshold = r.review_threshold();
+  auto unit = [](double x) { return x >= 0.0 && x <= 1.0; };
+  if (!unit(risk.decision_threshold) || !unit(risk.review_threshold) ||
+      risk.review_threshold > risk.decision_threshold)
+    return Status::error(FS_ERR_VALUE, "thresholds must satisfy 0 <= review (%g) <= decision (%g) <= 1",
+                         risk.review_threshold, risk.decision_threshold);
+  if (r.band_cuts()->size() != 3) return Status::error(FS_ERR_VALUE, "band_cuts must hold 3 cut points");
+  for (int i = 0; i < 3; ++i) {
+    risk.band_cuts[i] = r.band_cuts()->Get(i);
+    if (!unit(risk.band_cuts[i]) || (i > 0 && risk.band_cuts[i] < risk.band_cuts[i - 1]))
+      return Status::error(FS_ERR_VALUE, "band_cuts must be ascending within [0, 1]");
+  }
+  if (const fb::Calibration* c = r.calibration()) {
+    if (c->method() > fb::CalibrationMethod::MAX) return Status::error(FS_ERR_UNSUPPORTED, "unknown calibration");
+    risk.platt = c->method() == fb::CalibrationMethod::Platt;
+    risk.platt_a = c->a();
+    risk.platt_b = c->b();
+    if (!finite(risk.platt_a) || !finite(risk.platt_b))
+      return Status::error(FS_ERR_VALUE, "the calibration has non-finite parameters");
+  }
+  return Status::ok();
+}
+
+void read_provenance(const fb::ModelBody& body, Model& m) {
+  m.name = body.name() ? body.name()->str() : std::string();
+  const fb::Provenance* p = body.provenance();
+  if (!p) return;
+  if (p->trainer_version()) m.trainer_version = p->trainer_version()->str();
+  if (p->metrics())
+    for (const fb::Metric* metric : *p->metrics()) m.metrics.emplace_back(metric->name()->str(), metric->value());
+}
+
+Status verify_envelope(const uint8_t* data, size_t size) {
+  if (size < 8 || !flatbuffers::BufferHasIdentifier(data, fb::ModelIdentifier()))
+    return Status::error(FS_ERR_IDENTIFIER, "not a fraudscore model file (identifier '%s' missing)",
+                         fb::ModelIdentifier());
+  flatbuffers::Verifier verifier(data, size);
+  if (!fb::VerifyModelBuffer(verifier))
+    return Status::error(FS_ERR_CORRUPT, "the model file is truncated or malformed (FlatBuffers verification failed)");
+  const fb::Model* model = fb::GetModel(data);
+  if (model->schema_major() != kSchemaMajor || model->schema_minor() > kSchemaMinor)
+    return Status::error(FS_ERR_VERSION, "model schema version %u.%u; this library reads %u.0 to %u.%u",
+                         model->schema_major(), model->schema_minor(), kSchemaMajor, kSchemaMajor, kSchemaMinor);
+  // Generated tables derive privately from flatbuffers::Table; this is the
+  // cast FlatBuffers' own reflection code uses.
+  const auto* table = reinterpret_cast<const flatbuffers::Table*>(model);
+  const uint8_t* field = table->GetAddressOf(fb::Model::VT_CHECKSUM);
+  if (!field) return Status::error(FS_ERR_CHECKSUM, "the model file has no checksum");
+  const uint64_t digest = fnv1a64_with_hole(data, size, static_cast<size_t>(field - data));
+  if (digest != model->checksum())
+    return Status::error(FS_ERR_CHECKSUM,
+                         "checksum mismatch: the file says %016llx, its content hashes to %016llx (corrupt or altered)",
+                         static_cast<unsigned long long>(model->checksum()), static_cast<unsigned long long>(digest));
+  return Status::ok();
+}
+
+}  // namespace
+
+Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out) {
+  if (!bytes || size == 0) return Status::error(FS_ERR_INVALID_ARGUMENT, "empty model buffer");
+  std::unique_ptr<Model> m(new (std::nothrow) Model());
+  if (!m) return Status::error(FS_ERR_NO_MEMORY, "out of memory");
+  m->file.assign(bytes, bytes + size);
+  const uint8_t* data = m->file.data();
+  FS_RETURN_IF_ERROR(verify_envelope(data, size));
+
+  const fb::Model* model = fb::GetModel(data);
+  m->schema_major = model->schema_major();
+  m->schema_minor = model->schema_minor();
+  const fb::ModelBody& body = *model->body();
+  FS_RETURN_IF_ERROR(read_columns(*body.spec(), *m));
+  FS_RETURN_IF_ERROR(read_features(*body.spec(), *m));
+  FS_RETURN_IF_ERROR(read_window(*body.spec()->window(), *m));
+  std::vector<TensorView> tensors;
+  FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
+  FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));
+  FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
+  read_provenance(body, *m);
+  *out = std::move(m);
+  return Status::ok();
+}
+
+}  // namespace fraudscore

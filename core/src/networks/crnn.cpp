@@ -1,0 +1,157 @@
+#include "networks/crnn.h"
+
+#include <string>
+
+#include "kernels/kernels.h"
+#include "layers/activations.h"
+#include "layers/attention.h"
+#include "layers/conv1d.h"
+#include "layers/lstm.h"
+
+namespace fraudscore {
+
+std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensor_shapes(const CrnnDims& d) {
+  const uint32_t G = 4 * d.lstm_hidden, D = 2 * d.lstm_hidden;
+  return {
+      {"conv.weight", {d.conv_filters, d.features, d.conv_kernel}},
+      {"conv.bias", {d.conv_filters}},
+      {"lstm.weight_ih_l0", {G, d.conv_filters}},
+      {"lstm.weight_hh_l0", {G, d.lstm_hidden}},
+      {"lstm.bias_ih_l0", {G}},
+      {"lstm.bias_hh_l0", {G}},
+      {"lstm.weight_ih_l0_reverse", {G, d.conv_filters}},
+      {"lstm.weight_hh_l0_reverse", {G, d.lstm_hidden}},
+      {"lstm.bias_ih_l0_reverse", {G}},
+      {"lstm.bias_hh_l0_reverse", {G}},
+      {"attention.proj.weight", {d.attention_dim, D}},
+      {"attention.proj.bias", {d.attention_dim}},
+      {"attention.score.weight", {1, d.attention_dim}},
+      {"head.fc1.weight", {d.dense_units, D}},
+      {"head.fc1.bias", {d.dense_units}},
+      {"head.fc2.weight", {1, d.dense_units}},
+      {"head.fc2.bias", {1}},
+  };
+}
+
+namespace {
+
+class Crnn final : public Network {
+ public:
+  Crnn(const CrnnDims& dims, const std::vector<TensorView>& t) : d_(dims) {
+    auto get = [&](const char* name) { return find_tensor(t, name)->data; };
+    conv_w_ = get("conv.weight");
+    conv_b_ = get("conv.bias");
+    const size_t G = 4 * d_.lstm_hidden;
+    bias_sums_.resize(2 * G);
+    for (size_t j = 0; j < G; ++j) {
+      bias_sums_[j] = get("lstm.bias_ih_l0")[j] + get("lstm.bias_hh_l0")[j];
+      bias_sums_[G + j] = get("lstm.bias_ih_l0_reverse")[j] + get("lstm.bias_hh_l0_reverse")[j];
+    }
+    fwd_ = {get("lstm.weight_ih_l0"), get("lstm.weight_hh_l0"), bias_sums_.data()};
+    bwd_ = {get("lstm.weight_ih_l0_reverse"), get("lstm.weight_hh_l0_reverse"), bias_sums_.data() + G};
+    att_ = {get("attention.proj.weight"), get("attention.proj.bias"), get("attention.score.weight")};
+    fc1_w_ = get("head.fc1.weight");
+    fc1_b_ = get("head.fc1.bias");
+    fc2_w_ = get("head.fc2.weight");
+    fc2_b_ = get("head.fc2.bias");
+  }
+
+  uint32_t window_length() const override { return d_.steps; }
+  uint32_t feature_count() const override { return d_.features; }
+  bool has_attention() const override { return true; }
+
+  size_t workspace_floats(size_t max_batch) const override {
+    const Sizes s = sizes(max_batch);
+    return s.columns + s.conv + s.lstm_scratch + s.lstm_out + s.attention_scratch + s.attention + s.context + s.dense;
+  }
+
+  double flops_per_window() const override {
+    const double T = d_.steps, F = d_.features, C = d_.conv_filters, K = d_.conv_kernel, H = d_.lstm_hidden,
+                 A = d_.attention_dim, U = d_.dense_units, D = 2 * H;
+    const double conv = 2 * T * C * F * K;
+    const double lstm = 2 * 2 * T * 4 * H * (C + H);
+    const double attention = 2 * T * A * D + 2 * T * A + 2 * T * D;
+    const double head = 2 * U * D + 2 * U;
+    return conv + lstm + attention + head;
+  }
+
+  void forward(const NetworkInput& in, float* ws, const NetworkOutput& out) const override {
+    const KernelTable& k = kernels();
+    const Sizes s = sizes(in.batch);
+    float* columns = ws;
+    float* conv = columns + s.columns;
+    float* lstm_scratch = conv + s.conv;
+    float* lstm_out = lstm_scratch + s.lstm_scratch;
+    float* att_scratch = lstm_out + s.lstm_out;
+    float* att = att_scratch + s.attention_scratch;
+    float* context = att + s.attention;
+    float* dense = context + s.context;
+
+    conv1d_causal_relu_f32(k, {in.batch, d_.steps, d_.features, d_.conv_filters, d_.conv_kernel}, in.windows, conv_w_,
+                           conv_b_, columns, conv);
+    bilstm_f32(k, lstm_shape(in.batch), conv, fwd_, bwd_, lstm_scratch, lstm_out);
+    additive_attention_f32(k, attention_shape(in.batch), lstm_out, in.valid_steps, att_, att_scratch, att, context);
+    const size_t D = 2 * d_.lstm_hidden;
+    k.f32_gemm_nt(in.batch, d_.dense_units, D, context, D, fc1_w_, D, fc1_b_, false, dense, d_.dense_units);
+    relu_f32_inplace(dense, in.batch * d_.dense_units);
+    k.f32_gemm_nt(in.batch, 1, d_.dense_units, dense, d_.dense_units, fc2_w_, d_.dense_units, fc2_b_, false,
+                  out.logits, 1);
+    if (out.attention)
+      for (size_t i = 0; i < in.batch * d_.steps; ++i) out.attention[i] = att[i];
+  }
+
+ private:
+  struct Sizes {
+    size_t columns, conv, lstm_scratch, lstm_out, attention_scratch, attention, context, dense;
+  };
+
+  LstmShape lstm_shape(size_t batch) const { return {batch, d_.steps, d_.conv_filters, d_.lstm_hidden}; }
+  AttentionShape attention_shape(size_t batch) const {
+    return {batch, d_.steps, 2 * size_t{d_.lstm_hidden}, d_.attention_dim};
+  }
+
+  Sizes sizes(size_t batch) const {
+    const size_t rows = batch * d_.steps;
+    return {rows * d_.features * d_.conv_kernel,
+            rows * d_.conv_filters,
+            lstm_scratch_floats(lstm_shape(batch)),
+            rows * 2 * d_.lstm_hidden,
+            additive_attention_scratch_floats(attention_shape(batch)),
+            rows,
+            batch * 2 * d_.lstm_hidden,
+            batch * d_.dense_units};
+  }
+
+  CrnnDims d_;
+  const float *conv_w_, *conv_b_;
+  std::vector<float> bias_sums_;
+  LstmDirectionWeights fwd_, bwd_;
+  AdditiveAttentionWeights att_;
+  const float *fc1_w_, *fc1_b_, *fc2_w_, *fc2_b_;
+};
+
+}  // namespace
+
+Status build_crnn(const CrnnDims& dims, const std::vector<TensorView>& tensors, std::unique_ptr<Network>* out) {
+  if (dims.conv_filters == 0 || dims.conv_kernel == 0 || dims.lstm_hidden == 0 || dims.attention_dim == 0 ||
+      dims.dense_units == 0)
+    return Status::error(FS_ERR_SHAPE, "crnn configuration has a zero-sized layer");
+  if (dims.conv_kernel > dims.steps)
+    return Status::error(FS_ERR_SHAPE, "crnn conv_kernel %u exceeds the window length %u", dims.conv_kernel,
+                         dims.steps);
+  for (const auto& expected : crnn_tensor_shapes(dims)) {
+    const TensorView* t = find_tensor(tensors, expected.first.c_str());
+    if (!t) return Status::error(FS_ERR_SHAPE, "crnn tensor '%s' is missing", expected.first.c_str());
+    if (t->shape != expected.second) {
+      std::string want, got;
+      for (uint32_t v : expected.second) want += (want.empty() ? "" : "x") + std::to_string(v);
+      for (uint32_t v : t->shape) got += (got.empty() ? "" : "x") + std::to_string(v);
+      return Status::error(FS_ERR_SHAPE, "tensor '%s' has shape [%s]; the architecture needs [%s]",
+                           expected.first.c_str(), got.c_str(), want.c_str());
+    }
+  }
+  out->reset(new Crnn(dims, tensors));
+  return Status::ok();
+}
+
+}  // namespace fraudscore

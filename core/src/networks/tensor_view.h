@@ -1,0 +1,25 @@
+// A verified float32 tensor of the model file, read in place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fraudscore {
+
+struct TensorView {
+  std::string name;
+  std::vector<uint32_t> shape;
+  const float* data = nullptr;
+  size_t count = 0;
+};
+
+// Find a tensor by name; nullptr if absent.
+inline const TensorView* find_tensor(const std::vector<TensorView>& tensors, const char* name) {
+  for (const TensorView& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace fraudscore

@@ -1,0 +1,156 @@
+"""The feature spec and pipeline: raw PaySim-like rows -> model features.
+
+This is the Python twin of core/src/feature_pipeline.cpp and must compute the
+same numbers: every op in double precision, then optional signed log1p,
+clipping and z-score, then rounding to float32. The spec is plain data that
+export.py writes into the model file (schemas/model.fbs).
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+import pandas as pd
+
+NUMERIC, CATEGORICAL, IDENTIFIER, TIME = 0, 1, 2, 3
+OP_VALUE, OP_CATEGORY_INDEX, OP_DIFFERENCE, OP_RATIO, OP_MODULO, OP_PREFIX_FLAG, OP_ONE_HOT = range(7)
+WINDOW_GLOBAL, WINDOW_PER_KEY = 0, 1
+
+PAYSIM_TYPES = ["CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"]  # LabelEncoder's (sorted) order
+NAN = float("nan")
+
+
+@dataclass
+class Column:
+    name: str
+    type: int = NUMERIC
+    vocabulary: List[str] = field(default_factory=list)
+    missing_allowed: bool = True
+    missing_value: float = 0.0
+    min_value: float = NAN  # NaN: no lower bound
+
+
+@dataclass
+class Feature:
+    name: str
+    op: int
+    a: str                 # column name (resolved to an index on export)
+    b: Optional[str] = None
+    parameter: float = 0.0
+    text: str = ""
+    log1p: bool = False
+    clip_min: float = NAN
+    clip_max: float = NAN
+    mean: float = 0.0
+    std: float = 1.0
+
+
+@dataclass
+class Spec:
+    columns: List[Column]
+    features: List[Feature]
+    window_length: int = 10
+    window_mode: int = WINDOW_GLOBAL
+    key_column: Optional[str] = None
+    time_column: Optional[str] = None
+
+    def column_index(self, name):
+        for i, c in enumerate(self.columns):
+            if c.name == name:
+                return i
+        raise KeyError(f"spec has no column {name!r}")
+
+    def column(self, name):
+        return self.columns[self.column_index(name)]
+
+    @property
+    def feature_names(self):
+        return [f.name for f in self.features]
+
+
+class RowError(ValueError):
+    """A row the model refuses (the core returns FS_ERR_INPUT for it)."""
+
+
+def _numbers(df, col: Column):
+    if col.name not in df.columns:
+        raise RowError(f"input has no column {col.name!r}")
+    values = pd.to_numeric(df[col.name], errors="coerce").to_numpy(dtype=np.float64)
+    raw = df[col.name]
+    bad = np.isnan(values) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    if bad.any() or np.isinf(values).any():
+        row = int(np.flatnonzero(bad | np.isinf(values))[0])
+        raise RowError(f"row {row}, column {col.name!r}: {raw.iloc[row]!r} is not a finite number")
+    missing = np.isnan(values)
+    if missing.any() and not col.missing_allowed:
+        raise RowError(f"row {int(np.flatnonzero(missing)[0])}, column {col.name!r}: value is missing")
+    values = np.where(missing, col.missing_value, values)
+    if not np.isnan(col.min_value) and (values < col.min_value).any():
+        row = int(np.flatnonzero(values < col.min_value)[0])
+        raise RowError(f"row {row}, column {col.name!r}: {values[row]} is below the allowed minimum")
+    return values
+
+
+def _categories(df, col: Column):
+    index = {v: i for i, v in enumerate(col.vocabulary)}
+    raw = df[col.name]
+    codes = raw.map(index)
+    unknown = codes.isna() & raw.notna()
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise RowError(f"row {row}, column {col.name!r}: unknown category {raw.iloc[row]!r}")
+    return codes.fillna(col.missing_value).to_numpy(dtype=np.float64)
+
+
+def raw_features(df: pd.DataFrame, spec: Spec) -> np.ndarray:
+    """Features before log1p/clip/z-score, float64 [n, F]."""
+    out = np.empty((len(df), len(spec.features)), dtype=np.float64)
+    for j, f in enumerate(spec.features):
+        ca = spec.column(f.a)
+        if f.op == OP_VALUE:
+            x = _numbers(df, ca)
+        elif f.op == OP_CATEGORY_INDEX:
+            x = _categories(df, ca)
+        elif f.op == OP_ONE_HOT:
+            x = (_categories(df, ca) == f.parameter).astype(np.float64)
+        elif f.op == OP_DIFFERENCE:
+            x = _numbers(df, ca) - _numbers(df, spec.column(f.b))
+        elif f.op == OP_RATIO:
+            x = _numbers(df, ca) / np.maximum(_numbers(df, spec.column(f.b)), f.parameter)
+        elif f.op == OP_MODULO:
+            a = _numbers(df, ca)
+            x = a - np.floor(a / f.parameter) * f.parameter
+        elif f.op == OP_PREFIX_FLAG:
+            x = df[ca.name].astype(str).str.startswith(f.text).to_numpy(dtype=np.float64)
+        else:
+            raise ValueError(f"unknown feature op {f.op}")
+        out[:, j] = x
+    return out
+
+
+def transform(raw: np.ndarray, spec: Spec, normalise=True) -> np.ndarray:
+    """Signed log1p and clipping, then (if normalise) z-score; float64."""
+    x = raw.copy()
+    for j, f in enumerate(spec.features):
+        if f.log1p:
+            x[:, j] = np.copysign(np.log1p(np.abs(x[:, j])), x[:, j])
+        if not np.isnan(f.clip_min):
+            x[:, j] = np.maximum(x[:, j], f.clip_min)
+        if not np.isnan(f.clip_max):
+            x[:, j] = np.minimum(x[:, j], f.clip_max)
+        if normalise:
+            x[:, j] = (x[:, j] - f.mean) / f.std
+    return x
+
+
+def fit_normalisation(df: pd.DataFrame, spec: Spec) -> None:
+    """Set each feature's mean/std from (training) rows, in place."""
+    x = transform(raw_features(df, spec), spec, normalise=False)
+    for j, f in enumerate(spec.features):
+        f.mean = float(x[:, j].mean())
+        std = float(x[:, j].std())
+        f.std = std if std > 1e-12 else 1.0
+
+
+def compute(df: pd.DataFrame, spec: Spec) -> np.ndarray:
+    """The model input features, float32 [n, F], as the core computes them."""
+    return transform(raw_features(df, spec), spec).astype(np.float32)
