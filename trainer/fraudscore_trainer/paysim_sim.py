@@ -10,9 +10,9 @@ marginal behaviour, so that the models can be trained and tested at full scale w
 * Accounts persist. Clients (``C`` + digits) make several transactions each over the month;
   "savers" hold large balances and make the CASH_INs (the release's CASH_IN payers have a median
   balance of ~1.5M), "spenders" make most outflows and are often empty (a third of the release's
-  outflow rows start from a zero balance). CASH_IN, CASH_OUT and DEBIT go through agents (``C``
-  accounts that are never payers), PAYMENTs go to merchants (``M``), TRANSFERs to other clients
-  or agents.
+  outflow rows start from a zero balance): they start with a small balance, receive nothing and
+  spend it down. CASH_IN, CASH_OUT and DEBIT go through agents (``C`` accounts that are never
+  payers), PAYMENTs go to merchants (``M``), TRANSFERs to savers or agents.
 * Types in the release's proportions; amounts per type from gamma (CASH_IN, CASH_OUT, DEBIT,
   PAYMENT) or lognormal (TRANSFER) laws fitted to the legitimate rows of the 3k public sample,
   capped at 10,000,000 like the release.
@@ -26,7 +26,7 @@ marginal behaviour, so that the models can be trained and tested at full scale w
   balance (amount = oldbalanceOrg, newbalanceOrig = 0) to a fresh mule account, which CASH_OUTs
   it in the same step or up to three steps later; both legs have isFraud = 1. A balance above
   10M moves as several TRANSFERs of at most 10M, each with its own CASH_OUT. Victims are picked
-  among clients that hold money at that moment.
+  among clients that hold at least 20,000 at that moment.
 * Overlap: 0.5% of legitimate TRANSFERs also move a saver's whole balance to a fresh account, so
   "amount == oldbalanceOrg, newbalanceOrig == 0, empty payee" is a strong but imperfect signal.
 * isFlaggedFraud: PaySim's stated rule flags transfers above 200,000, but the release flags only
@@ -87,21 +87,24 @@ AMOUNT_LAWS = {
     CASH_OUT: ("gamma", 1.32, 134_361.0),
     DEBIT: ("gamma", 1.14, 2_744.0),
     PAYMENT: ("gamma", 1.06, 12_670.0),
-    TRANSFER: ("lognormal", 450_000.0, 1.35),
+    TRANSFER: ("lognormal", 450_000.0, 1.25),
 }
 
 # Population and behaviour; tuned so that the marginals match the 3k sample (see sim_compare).
-TX_PER_CLIENT = 5.0  # mean legitimate rows a client originates over the month
-TX_PER_AGENT = 8.0  # mean rows an agent is the payee of
-SAVER_CASH_IN_SHARE = 0.7  # share of CASH_IN rows made by savers (the rest by spenders)
-SAVER_OUTFLOW_SHARE = 0.03  # share of outflow rows (not CASH_IN) made by savers
-TRANSFER_TO_CLIENT_SHARE = 0.3  # legitimate TRANSFERs paid to a client (else to an agent)
+TX_PER_SAVER = 6.0  # mean legitimate rows a saver originates over the month
+TX_PER_SPENDER = 2.5  # mean legitimate rows a spender originates
+TX_PER_AGENT = 6.0  # mean rows an agent is the payee of
+SAVER_OUTFLOW_SHARE = 0.01  # share of outflow rows (not CASH_IN) made by savers
+TRANSFER_TO_SAVER_SHARE = 0.3  # legitimate TRANSFERs paid to a saver (else to an agent)
 LEGIT_SWEEP_SHARE = 0.005  # legitimate TRANSFERs that move the saver's whole balance
-SAVER_BALANCE = (1_000_000.0, 1.5, 0.02)  # lognormal median, sigma; share starting empty
-SPENDER_BALANCE = (30_000.0, 1.8, 0.30)
-AGENT_BALANCE = (300_000.0, 1.5, 0.20)
+SAVER_BALANCE = (600_000.0, 1.5, 0.02)  # lognormal median, sigma; share starting empty
+SPENDER_BALANCE = (30_000.0, 1.5, 0.05)
+AGENT_BALANCE = (200_000.0, 1.5, 0.30)
 CASHOUT_DELAY_PROBS = np.array([0.70, 0.15, 0.10, 0.05])  # mule CASH_OUT 0..3 steps later
-VICTIM_CANDIDATES = 16  # clients tried per fraud until one holds money
+VICTIM_CANDIDATES = 16  # clients tried per takeover until one holds MIN_VICTIM_BALANCE
+VICTIM_SAVER_SHARE = 0.5  # takeovers that target a saver (else a spender)
+MIN_VICTIM_BALANCE = 20_000.0
+ACTIVITY_SHAPE = 2.0  # gamma shape of per-account activity (lower: busier busy accounts)
 
 _KEY_BITS = 31
 _ID_LOW, _ID_HIGH = 1_000_000, 2_147_483_647  # account numbers, like the release's
@@ -127,15 +130,19 @@ class _Population:
 
 
 def simulate(n_rows: int, seed: int = 0, fraud_rate: float = 0.0013, n_steps: int = 743) -> pd.DataFrame:
-    """Simulate ``n_rows`` PaySim rows (exactly, unless n_rows is tiny); see the module docstring.
+    """Simulate ``n_rows`` PaySim rows; see the module docstring for what is reproduced.
 
-    ``fraud_rate`` is the share of rows that are fraud legs (two per takeover, more when a
-    balance above 10M is split). Deterministic for a given (n_rows, seed, fraud_rate, n_steps).
+    The row count is exact (the extra legs of split 10M+ transfers replace final legitimate
+    PAYMENTs) unless a run is so small or fraud-heavy that it has too few of those to drop.
+
+    ``fraud_rate`` sets the number of takeovers, ``fraud_rate * n_rows / 2`` (two legs each);
+    balances above 10M add legs, so the fraud share comes out ~3% above it (0.135% for the
+    default; the release has 0.129%). Deterministic for (n_rows, seed, fraud_rate, n_steps).
     """
     if n_rows < 0 or n_steps < 1 or not 0.0 <= fraud_rate <= 1.0:
         raise ValueError("need n_rows >= 0, n_steps >= 1 and 0 <= fraud_rate <= 1")
     rng = np.random.Generator(np.random.PCG64(seed))
-    n_takeovers = int(round(fraud_rate * n_rows / 2))
+    n_takeovers = min(int(round(fraud_rate * n_rows / 2)), n_rows // 2)
     n_legit = n_rows - 2 * n_takeovers
     pop = _make_population(rng, n_legit)
     legit = _draw_legit_rows(rng, pop, n_legit, n_steps, first_chain=n_takeovers)
@@ -156,9 +163,9 @@ def simulate(n_rows: int, seed: int = 0, fraud_rate: float = 0.0013, n_steps: in
 def _make_population(rng: np.random.Generator, n_legit: int) -> _Population:
     """Size the account pools from the expected number of rows each pool takes part in."""
     cash_in_share = LEGIT_TYPE_SHARES[CASH_IN]
-    saver_rows = n_legit * (SAVER_CASH_IN_SHARE * cash_in_share + SAVER_OUTFLOW_SHARE * (1 - cash_in_share))
-    n_savers = max(1, int(saver_rows / TX_PER_CLIENT))
-    n_spenders = max(1, int((n_legit - saver_rows) / TX_PER_CLIENT))
+    saver_rows = n_legit * (cash_in_share + SAVER_OUTFLOW_SHARE * (1 - cash_in_share))
+    n_savers = max(2, int(saver_rows / TX_PER_SAVER))
+    n_spenders = max(1, int((n_legit - saver_rows) / TX_PER_SPENDER))
     agent_rows = n_legit * (1 - LEGIT_TYPE_SHARES[PAYMENT])
     n_agents = max(1, int(agent_rows / TX_PER_AGENT))
     n_merchants = max(1, int(n_legit * LEGIT_TYPE_SHARES[PAYMENT] / 3))
@@ -191,8 +198,8 @@ def _initial_balances(rng: np.random.Generator, n: int, law: tuple) -> np.ndarra
 
 
 def _activity_weights(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Exponential activity levels: a few busy accounts, many occasional ones."""
-    weights = rng.exponential(size=n)
+    """Gamma-distributed activity levels: some accounts are busier than others."""
+    weights = rng.gamma(ACTIVITY_SHAPE, size=n)
     return weights / weights.sum()
 
 
@@ -203,7 +210,7 @@ def _pick(rng: np.random.Generator, base: int, weights: np.ndarray, size: int) -
 # --- legitimate rows -------------------------------------------------------------------------
 
 
-def _draw_legit_rows(rng, pop: _Population, n: int, n_steps: int, first_chain: int) -> dict:
+def _draw_legit_rows(rng: np.random.Generator, pop: _Population, n: int, n_steps: int, first_chain: int) -> dict:
     """Draw types, steps, amounts and counterparties in bulk; return them in row order.
 
     Sweeps (legitimate whole-balance TRANSFERs) get chain numbers from ``first_chain`` on; their
@@ -243,35 +250,34 @@ def _draw_amounts(rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
     return np.clip(_to_cents(amounts), 1, MAX_AMOUNT_CENTS)
 
 
-def _draw_payers(rng, pop: _Population, types: np.ndarray, sweep: np.ndarray) -> np.ndarray:
-    """Sweeps and most CASH_INs come from savers, other outflows mostly from spenders."""
-    share = np.where(types == CASH_IN, SAVER_CASH_IN_SHARE, SAVER_OUTFLOW_SHARE)
+def _draw_payers(rng: np.random.Generator, pop: _Population, types: np.ndarray, sweep: np.ndarray) -> np.ndarray:
+    """CASH_INs and sweeps come from savers, other outflows mostly from spenders."""
     n = len(types)
-    by_saver = sweep | (rng.random(n) < share)
+    by_saver = (types == CASH_IN) | sweep | (rng.random(n) < SAVER_OUTFLOW_SHARE)
     payers = _pick(rng, pop.n_savers, pop.spender_weights, n)
     payers[by_saver] = _pick(rng, 0, pop.saver_weights, by_saver.sum())
     return payers
 
 
-def _draw_payees(rng, pop: _Population, types: np.ndarray, payers: np.ndarray) -> np.ndarray:
-    """Agents for cash and debit, merchants (own index space) for PAYMENT, clients or agents for
-    TRANSFER; a client never pays itself."""
+def _draw_payees(rng: np.random.Generator, pop: _Population, types: np.ndarray, payers: np.ndarray) -> np.ndarray:
+    """Agents for cash and debit, merchants (own index space) for PAYMENT, savers or agents for
+    TRANSFER (so spenders only spend down); a saver never pays itself."""
     n = len(types)
     payees = _pick(rng, pop.n_clients, pop.agent_weights, n)
     payment = types == PAYMENT
     payees[payment] = _pick(rng, 0, pop.merchant_weights, payment.sum())
-    to_client = (types == TRANSFER) & (rng.random(n) < TRANSFER_TO_CLIENT_SHARE)
-    clients = rng.integers(0, pop.n_clients, size=to_client.sum())
-    same = clients == payers[to_client]
-    clients[same] = (clients[same] + 1) % pop.n_clients
-    payees[to_client] = clients
+    to_saver = (types == TRANSFER) & (rng.random(n) < TRANSFER_TO_SAVER_SHARE)
+    savers = rng.integers(0, pop.n_savers, size=to_saver.sum())
+    same = savers == payers[to_saver]
+    savers[same] = (savers[same] + 1) % pop.n_savers
+    payees[to_saver] = savers
     return payees
 
 
 # --- fraud -----------------------------------------------------------------------------------
 
 
-def _draw_takeovers(rng, pop: _Population, legit: dict, n: int, n_steps: int) -> dict:
+def _draw_takeovers(rng: np.random.Generator, pop: _Population, legit: dict, n: int, n_steps: int) -> dict:
     """One TRANSFER (victim -> fresh mule, whole balance) and one mule CASH_OUT per takeover.
 
     Amounts are placeholders until the ledger pass knows the victim's balance at that moment.
@@ -305,28 +311,35 @@ def _draw_takeovers(rng, pop: _Population, legit: dict, n: int, n_steps: int) ->
     return _concat(transfers, cash_outs)
 
 
-def _pick_victims(rng, pop: _Population, legit: dict, steps: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """For each takeover, the first of a few random clients holding money at that moment.
+def _pick_victims(rng: np.random.Generator, pop: _Population, legit: dict, steps: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each takeover, the first of a few random clients holding at least
+    MIN_VICTIM_BALANCE at that moment (fraudsters skip near-empty accounts).
 
-    Balances come from a ledger pass over the legitimate rows only; earlier takeovers can empty
-    an account in the final pass, which is then settled exactly (possibly as a 0 transfer).
+    Balances come from a ledger pass over the legitimate rows only; an earlier takeover can empty
+    an account in the final pass, which then settles the transfer exactly (possibly as 0).
     """
     n = len(steps)
-    candidates = rng.integers(0, pop.n_clients, size=(n, VICTIM_CANDIDATES))
-    if n == 0:
-        return candidates[:, 0]
+    savers = rng.integers(0, pop.n_savers, size=(n, VICTIM_CANDIDATES))
+    spenders = rng.integers(pop.n_savers, pop.n_clients, size=(n, VICTIM_CANDIDATES))
+    candidates = np.where(rng.random((n, 1)) < VICTIM_SAVER_SHARE, savers, spenders)
     position = np.searchsorted(_sort_keys(legit), _compose(steps, keys), side="right")
+    balance = _client_balances_before(pop, legit, candidates, position[:, None])
+    choice = np.argmax(balance >= MIN_VICTIM_BALANCE * CENTS, axis=1)  # 0 when none does
+    return candidates[np.arange(n), choice]
+
+
+def _client_balances_before(pop: _Population, legit: dict, accounts: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Balance of each client in ``accounts`` just before legitimate row ``position``."""
     entries = _client_entries(legit, pop)
     _, after = _ledger(entries, pop.initial_cents)
     order = np.lexsort((entries["time"], entries["account"]))
     span = 2 * len(legit["step"]) + 2
-    entry_keys = entries["account"][order] * span + entries["time"][order]
-    query = candidates * span + 2 * position[:, None]
-    last = np.searchsorted(entry_keys, query) - 1
-    known = (last >= 0) & (entries["account"][order][np.maximum(last, 0)] == candidates)
-    balance = np.where(known, after[order][np.maximum(last, 0)], pop.initial_cents[candidates])
-    choice = np.where((balance > 0).any(axis=1), np.argmax(balance > 0, axis=1), 0)
-    return candidates[np.arange(n), choice]
+    # A sentinel entry (account -1) keeps the "previous entry" lookup in bounds.
+    entry_accounts = np.r_[-1, entries["account"][order]]
+    entry_after = np.r_[0, after[order]]
+    previous = np.searchsorted(entry_accounts * span + np.r_[0, entries["time"][order]], accounts * span + 2 * position) - 1
+    known = entry_accounts[previous] == accounts
+    return np.where(known, entry_after[previous], pop.initial_cents[accounts])
 
 
 # --- ledgers ---------------------------------------------------------------------------------
@@ -345,8 +358,10 @@ def _ledger(entries: dict, initial: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     account = entries["account"][order]
     sweep = entries["sweep"][order]
     delta = np.where(sweep, 0, entries["delta"][order])
-    first = np.r_[True, account[1:] != account[:-1]] if len(account) else np.zeros(0, bool)
-    seg_start = first | np.r_[False, sweep[:-1]][: len(first)]
+    first = np.ones(len(account), bool)
+    first[1:] = account[1:] != account[:-1]
+    seg_start = first.copy()
+    seg_start[1:] |= sweep[:-1]
     segment = np.cumsum(seg_start) - 1
     start = np.where(first, initial[account], 0)[seg_start]
     running = np.cumsum(delta)
@@ -422,8 +437,7 @@ def _split_and_settle_chains(rows: dict, pop: _Population) -> dict:
     """
     chain = rows["chain"]
     in_chain = chain >= 0
-    n_chains = chain.max() + 1 if in_chain.any() else 0
-    whole_by_chain = np.zeros(n_chains, np.int64)
+    whole_by_chain = np.zeros(chain.max(initial=0) + 1, np.int64)  # never empty: safe to index
     transfer = in_chain & (rows["type"] == TRANSFER)
     whole_by_chain[chain[transfer]] = rows["amount"][transfer]
     legs_by_chain = np.maximum(1, -(-whole_by_chain // MAX_AMOUNT_CENTS))
@@ -460,11 +474,11 @@ def _trim(rows: dict, n_rows: int, pop: _Population) -> dict:
     entries = _client_entries(rows, pop)
     last = np.full(pop.n_clients, -1)
     np.maximum.at(last, entries["account"], entries["row"])
-    index = np.arange(len(rows["step"]))
-    payer = np.minimum(rows["orig"], pop.n_clients - 1)
-    droppable = (rows["type"] == PAYMENT) & (rows["fraud"] == 0) & (last[payer] == index)
-    drop = np.flatnonzero(droppable)[-extra:]
-    return _take(rows, np.setdiff1d(index, drop))
+    payments = np.flatnonzero((rows["type"] == PAYMENT) & (rows["fraud"] == 0))
+    droppable = payments[last[rows["orig"][payments]] == payments]
+    keep = np.ones(len(rows["step"]), bool)
+    keep[droppable[-extra:]] = False
+    return _take(rows, keep)
 
 
 def _flag(rng: np.random.Generator, rows: dict) -> None:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what fraudscore needs on Debian 12, from Debian's packages only.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PACKAGES=(
+  # the core, the CLI and their tests
+  build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev
+  libgtest-dev libbenchmark-dev
+  # the trainer (Python 3.11, Debian's CPU build of PyTorch)
+  python3 python3-flatbuffers python3-torch python3-sklearn python3-numpy python3-pandas
+  python3-matplotlib python3-imblearn python3-xgboost python3-tqdm
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,188 @@
+"""The command-line scorer as a user meets it: the output contract on the
+shipped example file and models, and every error path (bad model, bad file,
+bad row) giving a clear message and a non-zero exit."""
+import csv
+import io
+import os
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+REPO = Path(os.environ.get("FRAUDSCORE_REPO", Path(__file__).resolve().parents[2]))
+CLI = os.environ.get("FRAUDSCORE_CLI") or next(iter(sorted(REPO.glob("build/*/cli/fraudscore"))), None)
+EXAMPLE = REPO / "examples" / "transactions.csv"
+MODELS = {v: REPO / "models" / f"crnn-{v}.fsmodel" for v in ("paper", "on-device")}
+DECISIONS = {"approve", "step_up", "block"}
+BANDS = {"low", "medium", "high", "critical"}
+
+
+def score(model, input_path, *extra, stdin=None):
+    return subprocess.run([str(CLI), "score", str(model), str(input_path), *extra], capture_output=True, text=True,
+                          input=stdin)
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(path, rows, fieldnames):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fieldnames)
+        w.writeheader()
+        w.writerows(rows)
+
+
+@unittest.skipIf(CLI is None, "fraudscore CLI not built")
+class OutputContract(unittest.TestCase):
+    def test_scores_every_row_in_order_with_the_result_vocabulary(self):
+        rows = read_rows(EXAMPLE)
+        for variant, model in MODELS.items():
+            with self.subTest(variant=variant):
+                out = score(model, EXAMPLE)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                lines = out.stdout.splitlines()
+                self.assertTrue(lines[0].startswith("row,probability,band,decision"))
+                results = list(csv.DictReader(io.StringIO(out.stdout)))
+                self.assertEqual(len(results), len(rows))
+                for i, r in enumerate(results):
+                    self.assertEqual(int(r["row"]), i)
+                    self.assertTrue(0.0 <= float(r["probability"]) <= 1.0)
+                    self.assertIn(r["band"], BANDS)
+                    self.assertIn(r["decision"], DECISIONS)
+                    weights = [float(w) for w in r["attention"].split(";")]
+                    self.assertEqual(len(weights), 10)
+                    self.assertAlmostEqual(sum(weights), 1.0, places=5)
+                self.assertRegex(out.stderr, r"scored \d+ rows")
+                # At least 9 significant digits unless the value is short by itself.
+                self.assertTrue(any(len(r["probability"].replace("0.", "").lstrip("0")) >= 9 for r in results))
+
+    def test_the_example_takeovers_score_higher_than_ordinary_rows(self):
+        rows = read_rows(EXAMPLE)
+        results = list(csv.DictReader(io.StringIO(score(MODELS["on-device"], EXAMPLE).stdout)))
+        fraud = [float(r["probability"]) for r, x in zip(results, rows) if x["isFraud"] == "1"]
+        legit = [float(r["probability"]) for r, x in zip(results, rows) if x["isFraud"] == "0"]
+        self.assertGreater(sum(fraud) / len(fraud), 10 * sum(legit) / len(legit))
+
+    def test_per_key_windows_grow_with_each_accounts_history(self):
+        rows = read_rows(EXAMPLE)
+        results = list(csv.DictReader(io.StringIO(score(MODELS["on-device"], EXAMPLE).stdout)))
+        seen = {}
+        for r, x in zip(results, rows):
+            seen[x["nameOrig"]] = min(10, seen.get(x["nameOrig"], 0) + 1)
+            self.assertEqual(int(r["valid_steps"]), seen[x["nameOrig"]])
+
+    def test_column_order_and_extra_columns_do_not_matter_and_stdin_works(self):
+        rows = read_rows(EXAMPLE)
+        base = score(MODELS["paper"], EXAMPLE).stdout
+        fields = list(reversed(list(rows[0].keys()))) + ["note"]
+        for r in rows:
+            r["note"] = "extra, with a comma"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "shuffled.csv"
+            write_rows(path, rows, fields)
+            self.assertEqual(score(MODELS["paper"], path).stdout, base)
+            self.assertEqual(score(MODELS["paper"], "-", stdin=path.read_text()).stdout, base)
+
+    def test_missing_numbers_follow_the_missing_is_zero_rule(self):
+        rows = read_rows(EXAMPLE)[:20]
+        with tempfile.TemporaryDirectory() as tmp:
+            empty, zero = Path(tmp) / "empty.csv", Path(tmp) / "zero.csv"
+            write_rows(empty, [dict(r, oldbalanceOrg="") for r in rows], list(rows[0]))
+            write_rows(zero, [dict(r, oldbalanceOrg="0") for r in rows], list(rows[0]))
+            a, b = score(MODELS["on-device"], empty), score(MODELS["on-device"], zero)
+            self.assertEqual(a.returncode, 0, a.stderr)
+            self.assertEqual(a.stdout, b.stdout)
+
+    def test_info_describes_the_model(self):
+        out = subprocess.run([str(CLI), "info", str(MODELS["on-device"])], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("name: crnn-on-device", out.stdout)
+        self.assertIn("window: 10 (per key)", out.stdout)
+        self.assertIn("metric time_split.roc_auc", out.stdout)
+
+
+@unittest.skipIf(CLI is None, "fraudscore CLI not built")
+class ErrorPaths(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.rows = read_rows(EXAMPLE)[:30]
+        self.fields = list(self.rows[0])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def assertRefused(self, result, *phrases):
+        self.assertNotEqual(result.returncode, 0)
+        self.assertNotIn("Segmentation", result.stderr)
+        for phrase in phrases:
+            self.assertIn(phrase, result.stderr)
+
+    def bad_row(self, column, value, *phrases, row=7):
+        rows = [dict(r) for r in self.rows]
+        rows[row][column] = value
+        path = self.dir / "bad.csv"
+        write_rows(path, rows, self.fields)
+        self.assertRefused(score(MODELS["on-device"], path), f"row {row}", f"'{column}'", *phrases)
+
+    def test_non_numeric_amount(self):
+        self.bad_row("amount", "12,5x", "not a finite number")
+
+    def test_nan_and_infinite_amounts(self):
+        self.bad_row("amount", "NaN", "not a finite number")
+        self.bad_row("amount", "inf", "not a finite number")
+
+    def test_negative_amount(self):
+        self.bad_row("amount", "-5", "below the allowed minimum")
+
+    def test_unknown_transaction_type(self):
+        self.bad_row("type", "WIRE", "unknown category 'WIRE'")
+
+    def test_missing_account_key(self):
+        self.bad_row("nameOrig", "", "identifier is required")
+
+    def test_wrong_field_count(self):
+        path = self.dir / "short.csv"
+        text = EXAMPLE.read_text().splitlines()
+        path.write_text("\n".join(text[:5] + [text[5].rsplit(",", 2)[0]] + text[6:10]) + "\n")
+        self.assertRefused(score(MODELS["paper"], path), "line 6", "expected 11 fields")
+
+    def test_missing_column(self):
+        path = self.dir / "nocol.csv"
+        write_rows(path, [{k: v for k, v in r.items() if k != "oldbalanceOrg"} for r in self.rows],
+                   [f for f in self.fields if f != "oldbalanceOrg"])
+        self.assertRefused(score(MODELS["paper"], path), "no column 'oldbalanceOrg'")
+
+    def test_unterminated_quote(self):
+        path = self.dir / "quote.csv"
+        path.write_text(EXAMPLE.read_text().splitlines()[0] + '\n1,"PAYMENT,5\n')
+        self.assertRefused(score(MODELS["paper"], path), "unterminated quoted field")
+
+    def test_missing_input_and_model_files(self):
+        self.assertRefused(score(MODELS["paper"], self.dir / "none.csv"), "cannot open input")
+        self.assertRefused(score(self.dir / "none.fsmodel", EXAMPLE), "cannot open model file")
+
+    def test_truncated_and_tampered_models(self):
+        data = MODELS["paper"].read_bytes()
+        truncated = self.dir / "truncated.fsmodel"
+        truncated.write_bytes(data[: len(data) // 2])
+        self.assertRefused(score(truncated, EXAMPLE), "truncated or malformed")
+        tampered = bytearray(data)
+        tampered[len(data) // 2] ^= 0x10
+        path = self.dir / "tampered.fsmodel"
+        path.write_bytes(bytes(tampered))
+        self.assertRefused(score(path, EXAMPLE), "checksum mismatch")
+        wrong = self.dir / "wrong.fsmodel"
+        wrong.write_bytes(b"\x10\x00\x00\x00XXXX" + data[8:])
+        self.assertRefused(score(wrong, EXAMPLE), "not a fraudscore model file")
+
+    def test_usage_errors(self):
+        out = subprocess.run([str(CLI), "score", str(MODELS["paper"])], capture_output=True, text=True)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("input", out.stderr.lower())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,79 @@
+"""Command line: python3 -m fraudscore_trainer {simulate,build} ..."""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _build(args):
+    import tempfile
+    from .build import build_variant
+    from .paysim_data import fingerprint, load_paysim
+    from .paysim_sim import simulate
+    from .variants import VARIANTS
+    started = time.time()
+    if args.data:
+        df = load_paysim(args.data)
+        fp = fingerprint(args.data)
+        description = f"Real PaySim file `{Path(args.data).name}`: {len(df):,} rows, {int(df.isFraud.sum()):,} fraud."
+    else:
+        df = simulate(args.simulate_rows, seed=args.seed, fraud_rate=args.sim_fraud_rate)
+        with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+            df.to_csv(tmp.name, index=False)
+            fp = fingerprint(tmp.name)
+        description = (f"Simulated by the trainer's PaySim-compatible simulator (`paysim_sim`, seed {args.seed}): "
+                       f"{len(df):,} rows, {int(df.isFraud.sum()):,} fraud ({df.isFraud.mean():.3%}).")
+    print(f"data: {description}", flush=True)
+    for variant in (VARIANTS if args.variant == "all" else [args.variant]):
+        build_variant(df, variant, args, description, fp, log=lambda m: print(m, flush=True))
+    print(f"done in {time.time() - started:.0f} s", flush=True)
+
+
+def _example(args):
+    from .example import example_rows
+    df = example_rows()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(args.out, index=False)
+    print(f"wrote {args.out}: {len(df)} rows, {int(df.isFraud.sum())} fraud")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="fraudscore_trainer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="train, evaluate and export a crnn model with golden vectors and model card")
+    b.add_argument("--variant", choices=["paper", "on-device", "all"], default="all")
+    src = b.add_mutually_exclusive_group()
+    src.add_argument("--data", help="a real PaySim CSV (the public release's columns)")
+    src.add_argument("--simulate-rows", type=int, default=1_000_000, help="simulate this many rows (default)")
+    b.add_argument("--seed", type=int, default=7)
+    b.add_argument("--sim-fraud-rate", type=float, default=0.0013, help="takeover rate of simulated data")
+    b.add_argument("--epochs", type=int, default=10, help="most epochs of the shipped (honest) model")
+    b.add_argument("--paper-epochs", type=int, default=None, help="most epochs of the paper-protocol run "
+                   "(default: --epochs)")
+    b.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all cores)")
+    b.add_argument("--max-windows", type=int, default=100_000, help="size of the balanced training subset")
+    b.add_argument("--window", type=int, default=10)
+    b.add_argument("--skip-paper-protocol", action="store_true", help="train only the honest (shipped) model")
+    b.add_argument("--real-sample", default=str(REPO.parent / "shared/data/paysim_sample_3k.csv"),
+                   help="real PaySim rows to score and report (skipped if absent)")
+    b.add_argument("--models-dir", default=str(REPO / "models"))
+    b.add_argument("--golden-dir", default=str(REPO / "tests/golden"))
+    b.add_argument("--reports-dir", default=str(REPO / "models/reports"))
+    b.add_argument("--checkpoints", default=str(REPO / "build/checkpoints"),
+                   help="resumable per-epoch checkpoints ('' to disable)")
+    b.add_argument("--no-progress", action="store_true")
+    b.set_defaults(func=_build)
+    s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    s.set_defaults(func=lambda a: __import__("fraudscore_trainer.paysim_sim", fromlist=["main"]).main(a.rest))
+    e = sub.add_parser("example", help="write the example transaction file (examples/transactions.csv)")
+    e.add_argument("--out", default=str(REPO / "examples/transactions.csv"))
+    e.set_defaults(func=_example)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
