@@ -21,6 +21,7 @@ from . import metrics
 _RF_ROWS_PER_TREE = 20_000
 _RF_MAX_DEPTH = 14
 _XGB_ROUNDS = 300
+_NEUTRAL_THRESHOLD = 0.5
 _XGB_EARLY_STOPPING = 30
 # xgboost 1.6 moved early_stopping_rounds/eval_metric from fit() to the constructor; 2.0
 # removed them from fit(). Debian bookworm ships 1.7.
@@ -52,13 +53,16 @@ def evaluate_baselines(models: dict, X_val, y_val, X_test, y_test) -> dict:
     """Tune each model's max-F1 threshold on validation and evaluate it on test.
 
     Returns ``{name: {"threshold", "val": summary, "test": summary, "test_scores": array}}``;
-    the test split never influences the threshold.
+    the test split never influences the threshold. A validation split without fraud (tiny
+    data) has nothing to tune on, so the neutral 0.5 is used, as the CRNN's pipeline does.
     """
     val_scores = score_baselines(models, X_val)
     test_scores = score_baselines(models, X_test)
+    tunable = np.asarray(y_val).sum() > 0
     results = {}
     for name in models:
-        threshold = metrics.tune_threshold_max_f1(y_val, val_scores[name])
+        threshold = (metrics.tune_threshold_max_f1(y_val, val_scores[name]) if tunable
+                     else _NEUTRAL_THRESHOLD)
         results[name] = {
             "threshold": threshold,
             "val": metrics.summary(y_val, val_scores[name], threshold),

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from . import __version__
-from . import export, golden, metrics, modelcard
+from . import export, golden, metrics, modelcard, report
 from .inference import predict, window_inputs
 from .paysim_data import load_paysim
 from .pipeline import run
@@ -27,11 +27,6 @@ DESCRIPTIONS = {
 GOLDEN_ROWS = 1200
 
 
-def _flat_metrics(prefix, summary):
-    keys = ("roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier", "ece", "threshold")
-    return [(f"{prefix}.{k}", float(summary[k])) for k in keys if np.isfinite(summary.get(k, np.nan))]
-
-
 def score_real_sample(result, sample_path):
     """Score the real PaySim sample (in step order) with the trained model."""
     df = load_paysim(sample_path)
@@ -39,6 +34,10 @@ def score_real_sample(result, sample_path):
     z, _ = predict(result["model"], x, idx)
     p = metrics.apply_platt(z, *result["risk"]["platt"])
     return metrics.summary(df["isFraud"].to_numpy(), p, result["risk"]["decision_threshold"])
+
+
+def sample_path_exists(args):
+    return bool(args.real_sample) and Path(args.real_sample).exists()
 
 
 def _plots(result, out_dir):
@@ -87,13 +86,13 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
         paper = run(df, variant, "paper", paper_cfg, max_windows=args.max_windows, window=args.window,
                     checkpoint=ckpt / "paper.pt" if ckpt else None, log=log)
     name = f"crnn-{variant}"
-    sample = score_real_sample(honest, args.real_sample) if args.real_sample and Path(args.real_sample).exists() else None
+    sample = score_real_sample(honest, args.real_sample) if sample_path_exists(args) else None
 
-    metric_pairs = _flat_metrics("time_split", honest["test"])
+    metric_pairs = report.metrics_for_model_file(honest["test"], "time_split")
     if paper:
-        metric_pairs += _flat_metrics("paper_split", paper["test"])
+        metric_pairs += report.metrics_for_model_file(paper["test"], "paper_split")
     if sample:
-        metric_pairs += _flat_metrics("real_sample", sample)
+        metric_pairs += report.metrics_for_model_file(sample, "real_sample")
     config = {k: v for k, v in vars(args).items() if k not in ("func", "command")}
     config.update(variant=variant, train_windows=honest["train_windows"], epochs_run=len(honest["history"]),
                   torch=torch.__version__, python=platform.python_version())
@@ -119,6 +118,12 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
                                    df.iloc[rows].reset_index(drop=True))
     log(f"wrote {golden_path} ({n_golden} rows)")
 
+    if not args.data and sample_path_exists(args):
+        from . import sim_compare
+        from .paysim_sim import simulate
+        stats = sim_compare.compare(simulate(200_000, seed=1), load_paysim(args.real_sample))
+        sim_compare.write_markdown(stats, Path(args.reports_dir) / "simulator_vs_real.md",
+                                   Path(args.reports_dir) / "simulator_vs_real.png")
     report_dir = Path(args.reports_dir) / name
     report_dir.mkdir(parents=True, exist_ok=True)
     context = {
@@ -141,8 +146,12 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
     if sample:
         context["extra_sections"].append(("Real PaySim sample (shared/data/paysim_sample_3k.csv)",
                                           modelcard.sample_section(sample)))
+    if not args.data and sample_path_exists(args):
+        context["extra_sections"].append((
+            "Simulator vs real PaySim rows",
+            "The training data is simulated; its marginal statistics beside the real PaySim sample: "
+            "[simulator_vs_real.md](../simulator_vs_real.md).\n"))
     context["extra_sections"].append(("Training history", modelcard.history_section(honest["history"])))
-    from . import report
     report.write_report(report_dir / "report.md", context)
     modelcard.write_card(models_dir / f"{name}.md", name, variant, honest, paper, sample, data_description,
                          fingerprint, args, model_bytes, report_dir, PAPER)

@@ -59,7 +59,7 @@ def expected_outputs(model, spec, risk, rows_df):
     """Score rows exactly as a fresh core session would (windows from these rows only)."""
     x, idx = window_inputs(rows_df, spec)
     z, att = predict(model, x, idx)
-    p = metrics.apply_platt(z, *risk["platt"]) if risk.get("platt") else 1 / (1 + np.exp(-z.astype(np.float64)))
+    p = metrics.apply_platt(z, *risk["platt"]) if risk.get("platt") else metrics.apply_platt(z, 1.0, 0.0)
     return z, p, att, (idx >= 0).sum(axis=1)
 
 
@@ -73,7 +73,7 @@ def write_golden(path, model, spec, risk, rows_df):
     z, p, att, valid = expected_outputs(model, spec, risk, rows_df)
     out = rows_df[columns].copy()
     out["expected_probability"] = [f"{v:.12g}" for v in p]
-    out["expected_raw_probability"] = [f"{v:.12g}" for v in 1 / (1 + np.exp(-z.astype(np.float64)))]
+    out["expected_raw_probability"] = [f"{v:.12g}" for v in metrics.apply_platt(z, 1.0, 0.0)]
     out["expected_decision"] = [DECISIONS[d] for d in decision_for(p, risk)]
     out["expected_band"] = [BANDS[b] for b in band_for(p, risk)]
     out["expected_valid_steps"] = valid

@@ -95,6 +95,8 @@ def write_card(path, name, variant, honest, paper, sample, data_description, fin
         "## Data\n",
         f"{data_description}\n\nTraining data fingerprint (SHA-256): `{fingerprint}`. "
         f"Model file: {len(model_bytes):,} bytes.\n",
+        "" if args.data else "How the simulator compares with real PaySim rows: "
+        "[reports/simulator_vs_real.md](reports/simulator_vs_real.md).\n",
         "## Features\n", _features(spec),
         "Missing numbers become 0 (the paper's rule); negative amounts and balances, non-numbers, NaN/Inf and "
         "unknown transaction types are refused with an error naming the row and column.\n",

@@ -98,7 +98,7 @@ def run(df, variant, protocol, cfg: TrainConfig, max_windows=100_000, window=10,
         "variant": variant, "protocol": protocol, "spec": spec, "model": model, "history": history,
         "risk": risk, "split": split, "x": x, "indices": idx, "y": y,
         "p_val": p_val, "p_test": p_test, "z_test": z_test, "attention_test": att_test,
-        "raw_test": 1.0 / (1.0 + np.exp(-z_test.astype(np.float64))),
+        "raw_test": metrics.apply_platt(z_test, 1.0, 0.0),
         "test": metrics.summary(y[split.test], p_test, risk["decision_threshold"]),
         "train_windows": int(len(ty)),
     }

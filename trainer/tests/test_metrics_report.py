@@ -145,6 +145,11 @@ class BaselinesTest(unittest.TestCase):
                 self.assertEqual(result["threshold"],
                                  metrics.tune_threshold_max_f1(y[val], val_scores))
 
+        untunable = baselines.evaluate_baselines(models, X[val], np.zeros(300, dtype=int),
+                                                 X[test], y[test])
+        self.assertTrue(all(r["threshold"] == 0.5 for r in untunable.values()))
+        self.assertTrue(all(math.isnan(r["val"]["roc_auc"]) for r in untunable.values()))
+
 
 class PlotsTest(unittest.TestCase):
     def setUp(self):

@@ -1,0 +1,241 @@
+#include "test_models.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "model_generated.h"
+
+namespace fraudscore_test {
+namespace {
+
+namespace fb = ::fraudscore::schema;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Uniform in [-scale, scale) from one raw 32-bit mt19937 output.
+float next_weight(std::mt19937& rng, float scale) {
+  const double unit = static_cast<double>(rng()) / 4294967296.0;  // [0, 1)
+  return static_cast<float>((2.0 * unit - 1.0) * static_cast<double>(scale));
+}
+
+struct FeatureSpecRow {
+  const char* name;
+  fb::FeatureOp op;
+  uint16_t a, b;
+  double parameter;
+  const char* text;
+  bool log1p;
+  double clip_min, clip_max, mean, std;
+};
+
+const FeatureSpecRow kFullFeatures[kFullFeatureCount] = {
+    {"amount_log", fb::FeatureOp::Value, kColAmount, 0, 0.0, nullptr, true, kNaN, kNaN, 7.5, 2.5},
+    {"type_index", fb::FeatureOp::CategoryIndex, kColType, 0, 0.0, nullptr, false, kNaN, kNaN, 2.0, 1.25},
+    {"type_transfer", fb::FeatureOp::OneHot, kColType, 0, 4.0, nullptr, false, kNaN, kNaN, 0.0, 1.0},
+    {"type_cash_out", fb::FeatureOp::OneHot, kColType, 0, 1.0, nullptr, false, kNaN, kNaN, 0.25, 0.5},
+    {"balance_gap", fb::FeatureOp::Difference, kColOldBalanceOrg, kColAmount, 0.0, nullptr, true, -12.0, 12.0, 0.5,
+     4.0},
+    {"amount_ratio", fb::FeatureOp::Ratio, kColAmount, kColOldBalanceOrg, 1.0, nullptr, true, kNaN, 5.0, 0.4, 0.8},
+    {"hour_of_day", fb::FeatureOp::Modulo, kColStep, 0, 24.0, nullptr, false, kNaN, kNaN, 11.5, 6.9},
+    {"dest_is_merchant", fb::FeatureOp::PrefixFlag, kColNameDest, 0, 0.0, "M", false, kNaN, kNaN, 0.3, 0.45},
+};
+
+const fb::Model* verified_model(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() < 8) return nullptr;
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!verifier.VerifyBuffer<fb::Model>(nullptr)) return nullptr;
+  return fb::GetModel(bytes.data());
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensors(const TestModelOptions& o) {
+  const uint32_t F = o.feature_set == FeatureSet::Full ? kFullFeatureCount : 1;
+  const uint32_t C = o.conv_filters, K = o.conv_kernel, H = o.lstm_hidden, A = o.attention_dim, U = o.dense_units;
+  const uint32_t G = 4 * H, D = 2 * H;
+  return {
+      {"conv.weight", {C, F, K}},
+      {"conv.bias", {C}},
+      {"lstm.weight_ih_l0", {G, C}},
+      {"lstm.weight_hh_l0", {G, H}},
+      {"lstm.bias_ih_l0", {G}},
+      {"lstm.bias_hh_l0", {G}},
+      {"lstm.weight_ih_l0_reverse", {G, C}},
+      {"lstm.weight_hh_l0_reverse", {G, H}},
+      {"lstm.bias_ih_l0_reverse", {G}},
+      {"lstm.bias_hh_l0_reverse", {G}},
+      {"attention.proj.weight", {A, D}},
+      {"attention.proj.bias", {A}},
+      {"attention.score.weight", {1, A}},
+      {"head.fc1.weight", {U, D}},
+      {"head.fc1.bias", {U}},
+      {"head.fc2.weight", {1, U}},
+      {"head.fc2.bias", {1}},
+  };
+}
+
+std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  std::mt19937 rng(o.seed);
+
+  // Tensors first: the first object written ends the buffer, so its last bytes
+  // are float data that the verifier checks (a truncated file never verifies).
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+  for (auto& spec : crnn_tensors(o)) {
+    std::vector<uint32_t> shape = spec.second;
+    if (spec.first == o.wrong_shape_tensor) shape[0] += 1;
+    size_t count = 1;
+    for (uint32_t d : shape) count *= d;
+    std::vector<float> data(count);
+    for (float& x : data) x = next_weight(rng, o.weight_scale);
+    if (spec.first == o.nan_tensor && o.nan_index < data.size())
+      data[o.nan_index] = std::numeric_limits<float>::quiet_NaN();
+    if (spec.first == o.omit_tensor) continue;  // random values still drawn: the others are unchanged
+    auto f32 = fbb.CreateVector(data);
+    auto shape_vec = fbb.CreateVector(shape);
+    auto name = fbb.CreateString(spec.first);
+    tensors.push_back(fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Float32, f32));
+  }
+  auto tensors_vec = fbb.CreateVector(tensors);
+
+  // Columns.
+  std::vector<flatbuffers::Offset<fb::Column>> columns;
+  columns.push_back(fb::CreateColumnDirect(fbb, "step", fb::ColumnType::Time));
+  {
+    const char* words[] = {"CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"};
+    std::vector<flatbuffers::Offset<flatbuffers::String>> vocab;
+    for (const char* w : words) vocab.push_back(fbb.CreateString(w));
+    columns.push_back(fb::CreateColumnDirect(fbb, "type", fb::ColumnType::Categorical, &vocab,
+                                             fb::UnknownCategory::Reject, -1, /*missing_allowed=*/false));
+  }
+  columns.push_back(fb::CreateColumnDirect(fbb, "amount", fb::ColumnType::Numeric, nullptr,
+                                           fb::UnknownCategory::Reject, -1, true, 0.0, 0.0));
+  columns.push_back(fb::CreateColumnDirect(fbb, "nameOrig", fb::ColumnType::Identifier));
+  columns.push_back(fb::CreateColumnDirect(fbb, "oldbalanceOrg", fb::ColumnType::Numeric, nullptr,
+                                           fb::UnknownCategory::Reject, -1, true, 0.0, 0.0));
+  columns.push_back(fb::CreateColumnDirect(fbb, "nameDest", fb::ColumnType::Identifier));
+
+  // Features.
+  std::vector<flatbuffers::Offset<fb::Feature>> features;
+  const size_t feature_count = o.feature_set == FeatureSet::Full ? kFullFeatureCount : 1;
+  for (size_t i = 0; i < feature_count; ++i) {
+    const FeatureSpecRow& f = kFullFeatures[i];
+    features.push_back(fb::CreateFeatureDirect(fbb, f.name, f.op, f.a, f.b, f.parameter, f.text, f.log1p, f.clip_min,
+                                               f.clip_max, f.mean, f.std));
+  }
+  auto window = fb::CreateWindow(fbb, o.window_length, o.per_key ? fb::WindowMode::PerKey : fb::WindowMode::Global,
+                                 o.per_key ? static_cast<uint16_t>(kColNameOrig) : uint16_t{0});
+  auto spec = fb::CreateFeatureSpecDirect(fbb, &columns, &features, window, static_cast<int32_t>(kColStep));
+
+  auto arch = fb::CreateCrnnConfig(fbb, o.conv_filters, o.conv_kernel, o.lstm_hidden, o.attention_dim, o.dense_units);
+
+  const std::vector<double> cuts(o.band_cuts.begin(), o.band_cuts.end());
+  auto calibration = fb::CreateCalibration(fbb, o.platt ? fb::CalibrationMethod::Platt : fb::CalibrationMethod::None,
+                                           o.platt_a, o.platt_b, 0.01);
+  auto risk = fb::CreateRiskSettingsDirect(fbb, o.decision_threshold, o.review_threshold, &cuts, calibration);
+
+  std::vector<flatbuffers::Offset<fb::Metric>> metrics;
+  for (const auto& m : o.metrics) metrics.push_back(fb::CreateMetricDirect(fbb, m.first.c_str(), m.second));
+  std::vector<flatbuffers::Offset<fb::KeyValue>> config;
+  config.push_back(fb::CreateKeyValueDirect(fbb, "seed", std::to_string(o.seed).c_str()));
+  auto provenance = fb::CreateProvenanceDirect(fbb, o.trainer_version.c_str(), "2024-01-01T00:00:00Z",
+                                               "0000000000000000000000000000000000000000000000000000000000000000",
+                                               "synthetic test model", o.seed, &config, &metrics);
+
+  auto name = fbb.CreateString(o.name);
+  auto description = fbb.CreateString("built by tests/support");
+  auto body = fb::CreateModelBody(fbb, fb::ModelKind::Crnn, name, description, spec, fb::Architecture::CrnnConfig,
+                                  arch.Union(), tensors_vec, risk, provenance);
+  // A non-zero placeholder so that the field is always stored; stamped below.
+  auto model = fb::CreateModel(fbb, o.schema_major, o.schema_minor, fb::ChecksumAlgorithm::Fnv1a64,
+                               0x5a5a5a5a5a5a5a5aULL, body);
+  fb::FinishModelBuffer(fbb, model);
+  std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  if (o.stamp_checksum) restamp_checksum(bytes);
+  return bytes;
+}
+
+uint64_t fnv1a64_with_hole(const uint8_t* bytes, size_t size, size_t hole) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t byte = (i >= hole && i - hole < 8) ? uint8_t{0} : bytes[i];
+    h ^= byte;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+size_t checksum_offset(const std::vector<uint8_t>& bytes) {
+  const fb::Model* model = verified_model(bytes);
+  if (!model) return SIZE_MAX;
+  // The loader's approach: the field's address through the table's vtable.
+  const auto* table = reinterpret_cast<const flatbuffers::Table*>(model);
+  const uint8_t* field = table->GetAddressOf(fb::Model::VT_CHECKSUM);
+  if (!field) return SIZE_MAX;
+  return static_cast<size_t>(field - bytes.data());
+}
+
+bool restamp_checksum(std::vector<uint8_t>& bytes) {
+  const size_t at = checksum_offset(bytes);
+  if (at == SIZE_MAX || at + 8 > bytes.size()) return false;
+  const uint64_t digest = fnv1a64_with_hole(bytes.data(), bytes.size(), at);
+  for (size_t i = 0; i < 8; ++i) bytes[at + i] = static_cast<uint8_t>(digest >> (8 * i));  // little-endian
+  return true;
+}
+
+bool tensor_data_range(const std::vector<uint8_t>& bytes, const std::string& name, size_t* offset, size_t* count) {
+  const fb::Model* model = verified_model(bytes);
+  if (!model || !model->body() || !model->body()->tensors()) return false;
+  for (const fb::Tensor* t : *model->body()->tensors()) {
+    if (t->name()->str() != name || !t->f32()) continue;
+    *offset = static_cast<size_t>(reinterpret_cast<const uint8_t*>(t->f32()->data()) - bytes.data());
+    *count = t->f32()->size();
+    return true;
+  }
+  return false;
+}
+
+fs_value number(double x) {
+  fs_value v{};
+  v.kind = FS_VALUE_NUMBER;
+  v.number = x;
+  return v;
+}
+
+fs_value text(const char* s) {
+  fs_value v{};
+  v.kind = FS_VALUE_TEXT;
+  v.text = s;
+  v.text_length = std::strlen(s);
+  return v;
+}
+
+fs_value text(const std::string& s) {
+  fs_value v{};
+  v.kind = FS_VALUE_TEXT;
+  v.text = s.data();
+  v.text_length = s.size();
+  return v;
+}
+
+fs_value missing() {
+  fs_value v{};
+  v.kind = FS_VALUE_MISSING;
+  return v;
+}
+
+Row make_row(double step, const char* type, double amount, const char* name_orig, double old_balance,
+             const char* name_dest) {
+  Row row;
+  row[kColStep] = number(step);
+  row[kColType] = text(type);
+  row[kColAmount] = number(amount);
+  row[kColNameOrig] = text(name_orig);
+  row[kColOldBalanceOrg] = number(old_balance);
+  row[kColNameDest] = text(name_dest);
+  return row;
+}
+
+}  // namespace fraudscore_test
