@@ -43,11 +43,11 @@ namespace {
 // A text value as printable, bounded text for messages.
 int shown_length(const fs_value& v) { return static_cast<int>(v.text_length > 40 ? 40 : v.text_length); }
 
-Status read_number(const ColumnSpec& col, const fs_value& v, size_t row, double* out) {
+Status read_number(const ColumnSpec& col, const fs_value& v, double* out) {
   switch (v.kind) {
     case FS_VALUE_MISSING:
       if (!col.missing_allowed)
-        return Status::error(FS_ERR_INPUT, "row %zu, column '%s': value is missing", row, col.name.c_str());
+        return Status::error(FS_ERR_INPUT, "column '%s': value is missing", col.name.c_str());
       *out = col.missing_value;
       return Status::ok();
     case FS_VALUE_TEXT:
@@ -56,32 +56,27 @@ Status read_number(const ColumnSpec& col, const fs_value& v, size_t row, double*
         return Status::ok();
       }
       if (!v.text || !parse_number(v.text, v.text_length, out))
-        return Status::error(FS_ERR_INPUT, "row %zu, column '%s': '%.*s' is not a finite number", row,
-                             col.name.c_str(), shown_length(v), v.text ? v.text : "");
+        return Status::error(FS_ERR_INPUT, "column '%s': '%.*s' is not a finite number", col.name.c_str(), shown_length(v), v.text ? v.text : "");
       break;
     case FS_VALUE_NUMBER:
       if (!std::isfinite(v.number))
-        return Status::error(FS_ERR_INPUT, "row %zu, column '%s': value is not finite (NaN or infinity)", row,
-                             col.name.c_str());
+        return Status::error(FS_ERR_INPUT, "column '%s': value is not finite (NaN or infinity)", col.name.c_str());
       *out = v.number;
       break;
     default:
-      return Status::error(FS_ERR_INVALID_ARGUMENT, "row %zu, column '%s': unknown value kind %d", row,
-                           col.name.c_str(), static_cast<int>(v.kind));
+      return Status::error(FS_ERR_INVALID_ARGUMENT, "column '%s': unknown value kind %d", col.name.c_str(), static_cast<int>(v.kind));
   }
   if (!std::isnan(col.min_value) && *out < col.min_value)
-    return Status::error(FS_ERR_INPUT, "row %zu, column '%s': %g is below the allowed minimum %g", row,
-                         col.name.c_str(), *out, col.min_value);
+    return Status::error(FS_ERR_INPUT, "column '%s': %g is below the allowed minimum %g", col.name.c_str(), *out, col.min_value);
   return Status::ok();
 }
 
-Status read_category(const ColumnSpec& col, const fs_value& v, size_t row, int* out) {
+Status read_category(const ColumnSpec& col, const fs_value& v, int* out) {
   if (v.kind != FS_VALUE_TEXT || v.text_length == 0) {
     if (v.kind == FS_VALUE_NUMBER)
-      return Status::error(FS_ERR_INPUT, "row %zu, column '%s': expected a category name, got a number", row,
-                           col.name.c_str());
+      return Status::error(FS_ERR_INPUT, "column '%s': expected a category name, got a number", col.name.c_str());
     if (!col.missing_allowed)
-      return Status::error(FS_ERR_INPUT, "row %zu, column '%s': value is missing", row, col.name.c_str());
+      return Status::error(FS_ERR_INPUT, "column '%s': value is missing", col.name.c_str());
     // Missing categories follow the numeric rule: the index is missing_value.
     *out = static_cast<int>(col.missing_value);
     return Status::ok();
@@ -94,53 +89,53 @@ Status read_category(const ColumnSpec& col, const fs_value& v, size_t row, int* 
     }
   }
   if (col.reject_unknown)
-    return Status::error(FS_ERR_INPUT, "row %zu, column '%s': unknown category '%.*s'", row, col.name.c_str(),
+    return Status::error(FS_ERR_INPUT, "column '%s': unknown category '%.*s'", col.name.c_str(),
                          shown_length(v), v.text);
   *out = col.unknown_index;
   return Status::ok();
 }
 
-Status read_identifier(const ColumnSpec& col, const fs_value& v, size_t row, const char** text, size_t* length) {
+Status read_identifier(const ColumnSpec& col, const fs_value& v, const char** text, size_t* length) {
   if (v.kind != FS_VALUE_TEXT || v.text_length == 0 || !v.text)
-    return Status::error(FS_ERR_INPUT, "row %zu, column '%s': an identifier is required", row, col.name.c_str());
+    return Status::error(FS_ERR_INPUT, "column '%s': an identifier is required", col.name.c_str());
   *text = v.text;
   *length = v.text_length;
   return Status::ok();
 }
 
-Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, size_t index, double* x) {
+Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, double* x) {
   const ColumnSpec& ca = m.columns[f.a];
   double a = 0, b = 0;
   int category = 0;
   switch (f.op) {
     case FeatureOp::Value:
-      return read_number(ca, row[f.a], index, x);
+      return read_number(ca, row[f.a], x);
     case FeatureOp::CategoryIndex:
-      FS_RETURN_IF_ERROR(read_category(ca, row[f.a], index, &category));
+      FS_RETURN_IF_ERROR(read_category(ca, row[f.a], &category));
       *x = category;
       return Status::ok();
     case FeatureOp::OneHot:
-      FS_RETURN_IF_ERROR(read_category(ca, row[f.a], index, &category));
+      FS_RETURN_IF_ERROR(read_category(ca, row[f.a], &category));
       *x = category == static_cast<int>(f.parameter) ? 1.0 : 0.0;
       return Status::ok();
     case FeatureOp::Difference:
-      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], index, &a));
-      FS_RETURN_IF_ERROR(read_number(m.columns[f.b], row[f.b], index, &b));
+      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
+      FS_RETURN_IF_ERROR(read_number(m.columns[f.b], row[f.b], &b));
       *x = a - b;
       return Status::ok();
     case FeatureOp::Ratio:
-      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], index, &a));
-      FS_RETURN_IF_ERROR(read_number(m.columns[f.b], row[f.b], index, &b));
+      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
+      FS_RETURN_IF_ERROR(read_number(m.columns[f.b], row[f.b], &b));
       *x = a / (b > f.parameter ? b : f.parameter);
       return Status::ok();
     case FeatureOp::Modulo:
-      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], index, &a));
+      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
       *x = a - std::floor(a / f.parameter) * f.parameter;
       return Status::ok();
     case FeatureOp::PrefixFlag: {
       const char* text = nullptr;
       size_t length = 0;
-      FS_RETURN_IF_ERROR(read_identifier(ca, row[f.a], index, &text, &length));
+      FS_RETURN_IF_ERROR(read_identifier(ca, row[f.a], &text, &length));
       *x = length >= f.text.size() && std::memcmp(text, f.text.data(), f.text.size()) == 0 ? 1.0 : 0.0;
       return Status::ok();
     }
@@ -150,15 +145,15 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, siz
 
 }  // namespace
 
-Status compute_features(const Model& m, const fs_value* row, size_t value_count, size_t row_index, float* out,
+Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
                         uint64_t* key_hash) {
   if (value_count != m.columns.size())
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "row %zu has %zu values; the model has %zu columns", row_index,
-                         value_count, m.columns.size());
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
+                         m.columns.size());
   for (size_t i = 0; i < m.features.size(); ++i) {
     const FeatureDef& f = m.features[i];
     double x = 0.0;
-    FS_RETURN_IF_ERROR(raw_feature(m, f, row, row_index, &x));
+    FS_RETURN_IF_ERROR(raw_feature(m, f, row, &x));
     if (f.log1p) x = std::copysign(std::log1p(std::fabs(x)), x);
     if (!std::isnan(f.clip_min) && x < f.clip_min) x = f.clip_min;
     if (!std::isnan(f.clip_max) && x > f.clip_max) x = f.clip_max;
@@ -168,7 +163,7 @@ Status compute_features(const Model& m, const fs_value* row, size_t value_count,
     const char* text = nullptr;
     size_t length = 0;
     const ColumnSpec& key = m.columns[m.window.key_column];
-    FS_RETURN_IF_ERROR(read_identifier(key, row[m.window.key_column], row_index, &text, &length));
+    FS_RETURN_IF_ERROR(read_identifier(key, row[m.window.key_column], &text, &length));
     *key_hash = fnv1a64_update(kFnv1a64Offset, reinterpret_cast<const uint8_t*>(text), length);
   }
   return Status::ok();

@@ -16,9 +16,8 @@ bool parse_number(const char* text, size_t length, double* out);
 
 // Validate `row` (one fs_value per model column) and compute the features
 // into out[feature_count]. When the model keeps per-key windows, *key_hash
-// receives a hash of the key column's text. Errors name the row's column and
-// value; `row_index` is only used in messages.
-Status compute_features(const Model& m, const fs_value* row, size_t value_count, size_t row_index, float* out,
+// receives a hash of the key column's text. Errors name the column and value.
+Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
                         uint64_t* key_hash);
 
 }  // namespace fraudscore

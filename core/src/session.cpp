@@ -39,10 +39,11 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   const size_t T = m.window.length, F = m.features.size();
   // Validate every row before any window changes.
   for (size_t r = 0; r < row_count; ++r) {
-    Status s = compute_features(m, rows + r * value_count, value_count, r, &staged_[r * F], &keys_[r]);
+    const Status s = compute_features(m, rows + r * value_count, value_count, &staged_[r * F], &keys_[r]);
     if (!s.is_ok()) {
       if (failed_row) *failed_row = r;
-      return s;
+      // A single row's caller knows which row it passed; a batch says which one.
+      return row_count == 1 ? s : Status::error(s.code(), "row %zu: %s", r, s.message());
     }
   }
   for (size_t r = 0; r < row_count; ++r) {

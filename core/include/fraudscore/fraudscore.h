@@ -160,7 +160,8 @@ FS_API fs_status fs_session_score(fs_session* session, const fs_value* row, size
 /* Score `row_count` rows (each `value_count` values, consecutive in `rows`)
  * as if each were passed to fs_session_score in order, running the network on
  * all their windows at once. All rows are validated first: if one is refused,
- * nothing changes, and `*out_failed_row` (if not NULL) gets its index.
+ * nothing changes, `*out_failed_row` (if not NULL) gets its index, and the
+ * message begins "row N: " (N counted from 0 within the batch).
  * `out_attention`, if not NULL, receives row_count * window_length weights and
  * each result's `attention` points into it; otherwise `attention` is NULL.
  * row_count may not exceed the session's max_batch. No heap allocation. */
