@@ -1,6 +1,7 @@
 // The one place where kernels are chosen for the ISA this build targets.
-// Only the scalar reference exists so far; SIMD variants (SSE/AVX2, NEON,
-// WebAssembly SIMD128) plug in here behind their #if.
+// GCC and Clang get the vector-extension kernels (compiled to SSE/AVX, NEON or
+// WebAssembly SIMD128 by the target flags); other compilers the reference.
+// ISA-specific variants (AVX-512, hand-written SIMD128) plug in here.
 #include "kernels/kernels.h"
 
 namespace fraudscore {
@@ -10,6 +11,13 @@ const KernelTable& reference_kernels() {
   return table;
 }
 
-const KernelTable& kernels() { return reference_kernels(); }
+const KernelTable& kernels() {
+#if defined(__GNUC__)
+  static const KernelTable table{"vector", f32_gemm_nt_vector};
+  return table;
+#else
+  return reference_kernels();
+#endif
+}
 
 }  // namespace fraudscore

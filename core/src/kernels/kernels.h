@@ -15,6 +15,12 @@ using F32GemmNtFn = void (*)(size_t m, size_t n, size_t k, const float* a, size_
 void f32_gemm_nt_ref(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
                      const float* bias, bool accumulate, float* c, size_t ldc);
 
+#if defined(__GNUC__)
+// Portable SIMD through GCC/Clang vector extensions (SSE/AVX, NEON, SIMD128).
+void f32_gemm_nt_vector(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
+                        const float* bias, bool accumulate, float* c, size_t ldc);
+#endif
+
 struct KernelTable {
   const char* isa;  // name of the instruction set the table was chosen for
   F32GemmNtFn f32_gemm_nt;
