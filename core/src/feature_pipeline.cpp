@@ -81,6 +81,8 @@ Status read_category(const ColumnSpec& col, const fs_value& v, int* out) {
     *out = static_cast<int>(col.missing_value);
     return Status::ok();
   }
+  if (!v.text)  // text_length > 0 with no characters: refuse, never dereference
+    return Status::error(FS_ERR_INPUT, "column '%s': text value has a NULL pointer", col.name.c_str());
   for (size_t i = 0; i < col.vocabulary.size(); ++i) {
     const std::string& word = col.vocabulary[i];
     if (word.size() == v.text_length && std::memcmp(word.data(), v.text, v.text_length) == 0) {

@@ -49,6 +49,11 @@ Status read_columns(const fb::FeatureSpec& spec, Model& m) {
     col.min_value = c->min_value();
     if (!finite(col.missing_value) || !nan_or_finite(col.min_value))
       return Status::error(FS_ERR_VALUE, "column '%s' has a non-finite missing value or bound", col.name.c_str());
+    if (col.type == FS_COLUMN_CATEGORICAL &&
+        (col.missing_value < 0 || col.missing_value >= static_cast<double>(col.vocabulary.size()) ||
+         col.missing_value != static_cast<double>(static_cast<int>(col.missing_value))))
+      return Status::error(FS_ERR_VALUE, "categorical column '%s' maps missing values to %g, not a vocabulary index",
+                           col.name.c_str(), col.missing_value);
     m.columns.push_back(std::move(col));
     ++index;
   }

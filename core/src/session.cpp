@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -9,11 +10,15 @@
 namespace fraudscore {
 
 Status Session::init(const Model& model, uint32_t max_keys, uint32_t max_batch) {
-  if (max_batch == 0 || max_keys == 0)
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "max_batch and max_keys must be positive");
+  constexpr uint32_t kMaxBatch = 1u << 16;
+  if (max_batch == 0 || max_keys == 0 || max_batch > kMaxBatch)
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "max_batch must be in 1..%u and max_keys positive", kMaxBatch);
   model_ = &model;
   max_batch_ = max_batch;
   const size_t T = model.window.length, F = model.features.size();
+  // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
+  if (uint64_t{max_batch} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
+    return Status::error(FS_ERR_NO_MEMORY, "a session of batch %u does not fit in memory", max_batch);
   FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), model.window.per_key, max_keys));
   try {
     staged_.assign(max_batch * F, 0.0f);

@@ -1,5 +1,6 @@
 #include "window_store.h"
 
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -11,6 +12,11 @@ Status WindowStore::init(uint32_t steps, uint32_t features, bool per_key, uint32
   per_key_ = per_key;
   slots_ = per_key ? max_keys : 1;
   if (slots_ == 0) return Status::error(FS_ERR_INVALID_ARGUMENT, "max_keys must be positive");
+  // The table size (a power of two >= 2 * max_keys) must fit in 32 bits, and
+  // the ring buffers in size_t (32 bits on wasm32 and armhf).
+  if (slots_ > (1u << 30)) return Status::error(FS_ERR_INVALID_ARGUMENT, "max_keys %u exceeds 2^30", slots_);
+  if (uint64_t{slots_} * steps_ * features_ > SIZE_MAX / sizeof(float))
+    return Status::error(FS_ERR_NO_MEMORY, "%u windows of %u x %u do not fit in memory", slots_, steps_, features_);
   uint32_t table_size = 1;
   while (per_key && table_size < 2 * slots_) table_size <<= 1;
   try {

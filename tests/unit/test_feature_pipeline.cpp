@@ -156,7 +156,7 @@ TEST_CASE("compute_features: every operation with log1p, clip, mean and std") {
 
   SUBCASE("a TRANSFER to a merchant") {
     const Row row = make_row(50, "TRANSFER", 1000, "C1", 250, "M77");
-    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), 0, out, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), out, &key).is_ok());
     CHECK(out[0] == doctest::Approx(expect(1000, true, nan, nan, 7.5, 2.5)));
     CHECK(out[1] == doctest::Approx((4 - 2.0) / 1.25));     // TRANSFER is index 4
     CHECK(out[2] == doctest::Approx(1.0));                  // one-hot index 4
@@ -169,7 +169,7 @@ TEST_CASE("compute_features: every operation with log1p, clip, mean and std") {
   SUBCASE("a CASH_OUT from an empty balance to a customer") {
     // Ratio divides by max(balance, 1); Modulo of a negative step wraps into [0, 24).
     const Row row = make_row(-5, "CASH_OUT", 0.5, "C1", 0, "C9");
-    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), 0, out, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), out, &key).is_ok());
     CHECK(out[0] == doctest::Approx(expect(0.5, true, nan, nan, 7.5, 2.5)));
     CHECK(out[1] == doctest::Approx((1 - 2.0) / 1.25));
     CHECK(out[2] == doctest::Approx(0.0));
@@ -179,14 +179,22 @@ TEST_CASE("compute_features: every operation with log1p, clip, mean and std") {
     CHECK(out[6] == doctest::Approx((19 - 11.5) / 6.9));
     CHECK(out[7] == doctest::Approx((0 - 0.3) / 0.45));
   }
+  SUBCASE("Ratio divides by max(b, parameter): a balance below 1 counts as 1") {
+    const Row row = make_row(0, "PAYMENT", 3, "C1", 0.25, "M");
+    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), out, &key).is_ok());
+    CHECK(out[5] == doctest::Approx(expect(3.0 / 1.0, true, nan, 5, 0.4, 0.8)));
+    const Row above = make_row(0, "PAYMENT", 3, "C1", 1.5, "M");
+    REQUIRE(fraudscore::compute_features(*m, above.data(), above.size(), out, &key).is_ok());
+    CHECK(out[5] == doctest::Approx(expect(3.0 / 1.5, true, nan, 5, 0.4, 0.8)));
+  }
   SUBCASE("clipping: a huge ratio hits clip_max; a huge gap hits both clip bounds") {
     const Row row = make_row(0, "PAYMENT", 1e300, "C1", 0, "M");
-    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), 0, out, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), out, &key).is_ok());
     CHECK(out[4] == doctest::Approx((-12 - 0.5) / 4.0));  // log1p(1e300) ~ 690.8, clipped to -12
     CHECK(out[5] == doctest::Approx((5 - 0.4) / 0.8));    // clipped to 5
     CHECK(out[7] == doctest::Approx((1 - 0.3) / 0.45));   // "M" itself has the prefix
     const Row rich = make_row(0, "PAYMENT", 0, "C1", 1e300, "M");
-    REQUIRE(fraudscore::compute_features(*m, rich.data(), rich.size(), 0, out, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, rich.data(), rich.size(), out, &key).is_ok());
     CHECK(out[4] == doctest::Approx((12 - 0.5) / 4.0));
   }
   SUBCASE("numbers given as text are parsed") {
@@ -195,9 +203,9 @@ TEST_CASE("compute_features: every operation with log1p, clip, mean and std") {
     row[kColAmount] = text(amount);
     row[kColOldBalanceOrg] = text(balance);
     float from_text[kFullFeatureCount];
-    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), 0, from_text, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, row.data(), row.size(), from_text, &key).is_ok());
     const Row numeric = make_row(50, "TRANSFER", 1000, "C1", 250, "M77");
-    REQUIRE(fraudscore::compute_features(*m, numeric.data(), numeric.size(), 0, out, &key).is_ok());
+    REQUIRE(fraudscore::compute_features(*m, numeric.data(), numeric.size(), out, &key).is_ok());
     for (size_t i = 0; i < kFullFeatureCount; ++i) CHECK(from_text[i] == out[i]);
   }
   SUBCASE("per-key models hash the key column's text") {
@@ -208,9 +216,9 @@ TEST_CASE("compute_features: every operation with log1p, clip, mean and std") {
     const Row a = make_row(1, "PAYMENT", 10, "C123", 0, "M1");
     const Row b = make_row(2, "DEBIT", 20, "C123", 5, "C2");
     const Row c = make_row(1, "PAYMENT", 10, "C124", 0, "M1");
-    REQUIRE(fraudscore::compute_features(*pk, a.data(), a.size(), 0, out, &k1).is_ok());
-    REQUIRE(fraudscore::compute_features(*pk, b.data(), b.size(), 0, out, &k2).is_ok());
-    REQUIRE(fraudscore::compute_features(*pk, c.data(), c.size(), 0, out, &k3).is_ok());
+    REQUIRE(fraudscore::compute_features(*pk, a.data(), a.size(), out, &k1).is_ok());
+    REQUIRE(fraudscore::compute_features(*pk, b.data(), b.size(), out, &k2).is_ok());
+    REQUIRE(fraudscore::compute_features(*pk, c.data(), c.size(), out, &k3).is_ok());
     CHECK(k1 == k2);
     CHECK(k1 != k3);
   }
@@ -267,10 +275,11 @@ TEST_CASE("rows are validated: each refusal has its status and a message naming 
     row[kColOldBalanceOrg] = number(-1);
     CHECK(score(s, row, &r) == FS_ERR_INPUT);
     CHECK(contains(fs_last_error(), "column 'oldbalanceOrg'"));
-    // Time has no lower bound in this model.
+    // Time has no lower bound in this model (scored on another session, so
+    // that `s` only ever sees refused rows).
     row[kColOldBalanceOrg] = number(0);
     row[kColStep] = number(-3);
-    CHECK(score(s, row, &r) == FS_OK);
+    CHECK(score(f.session(), row, &r) == FS_OK);
   }
   SUBCASE("a missing identifier used by a feature") {
     row[kColNameDest] = missing();
@@ -300,7 +309,7 @@ TEST_CASE("rows are validated: each refusal has its status and a message naming 
   }
   SUBCASE("the wrong number of values") {
     CHECK(fs_session_score(s, row.data(), row.size() - 1, &r) == FS_ERR_INVALID_ARGUMENT);
-    CHECK(contains(fs_last_error(), "has 5 values; the model has 6 columns"));
+    CHECK(contains(fs_last_error(), "5 values given; the model has 6 columns"));
     std::vector<fs_value> longer(row.begin(), row.end());
     longer.push_back(number(1));
     CHECK(fs_session_score(s, longer.data(), longer.size(), &r) == FS_ERR_INVALID_ARGUMENT);

@@ -80,8 +80,8 @@ TEST_CASE("kernels(): the dispatched table agrees with the reference on random i
   const KernelTable& fast = kernels();
   const KernelTable& ref = reference_kernels();
   REQUIRE(fast.isa != nullptr);
-  REQUIRE(fast.f32_gemm_nt != nullptr);
-  REQUIRE(ref.f32_gemm_nt == &f32_gemm_nt_ref);
+  REQUIRE((fast.f32_gemm_nt != nullptr));
+  REQUIRE((ref.f32_gemm_nt == &f32_gemm_nt_ref));
   INFO("dispatched ISA: " << fast.isa);
 
   struct Shape {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -30,7 +31,7 @@ struct LoadResult {
 LoadResult load(const std::vector<uint8_t>& bytes, size_t size) {
   std::unique_ptr<uint8_t[]> copy(new uint8_t[size ? size : 1]);
   if (size) std::memcpy(copy.get(), bytes.data(), size);
-  fs_model* sentinel = reinterpret_cast<fs_model*>(static_cast<uintptr_t>(0x1));
+  fs_model* sentinel = reinterpret_cast<fs_model*>(static_cast<std::uintptr_t>(0x1));
   fs_model* m = sentinel;
   LoadResult r;
   r.status = fs_model_load(copy.get(), size, &m);

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
@@ -216,23 +217,45 @@ TEST_CASE("invalid window store settings") {
   // An absurd max_keys is refused (not an endless loop sizing the table, not
   // an overflowing allocation).
   const fraudscore::Status huge = ws.init(4, 2, true, 0xffffffffu);
-  CHECK_FALSE(huge.is_ok());
+  CHECK(huge.code() == FS_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(huge.message()).find("max_keys") != std::string::npos);
+  CHECK(ws.init(4, 2, true, (1u << 30) + 1).code() == FS_ERR_INVALID_ARGUMENT);
+  // A global window ignores max_keys.
+  REQUIRE(ws.init(4, 2, false, 0xffffffffu).is_ok());
+  CHECK(ws.capacity() == 1);
+
+  // The same through the C API.
+  fraudscore_test::TestModelOptions o;
+  const std::vector<uint8_t> global_bytes = fraudscore_test::build_test_model(o);
+  o.per_key = true;
+  const std::vector<uint8_t> per_key_bytes = fraudscore_test::build_test_model(o);
+  fs_model *global = nullptr, *per_key = nullptr;
+  REQUIRE(fs_model_load(global_bytes.data(), global_bytes.size(), &global) == FS_OK);
+  REQUIRE(fs_model_load(per_key_bytes.data(), per_key_bytes.size(), &per_key) == FS_OK);
+  fs_session_options options{0xffffffffu, 0};
+  fs_session* s = nullptr;
+  CHECK(fs_session_create(per_key, &options, &s) == FS_ERR_INVALID_ARGUMENT);
+  CHECK(s == nullptr);
+  REQUIRE(fs_session_create(global, &options, &s) == FS_OK);
+  fs_session_free(s);
+  fs_model_free(global);
+  fs_model_free(per_key);
 }
 
 TEST_CASE("randomised inserts and evictions match a std::map + std::list LRU model") {
   struct Config {
     uint32_t max_keys, steps, features, key_pool, pushes;
-    bool colliding;
+    int colliding;  // 0: random keys; 1: homes 0..2; 2: the last two homes (clusters wrap)
   };
   const Config configs[] = {
-      {1, 3, 2, 4, 300, false},   {2, 1, 1, 5, 500, false},   {3, 4, 2, 7, 1500, false},
-      {7, 5, 3, 20, 3000, false}, {16, 3, 1, 40, 4000, false}, {64, 2, 2, 100, 6000, false},
-      {8, 3, 1, 14, 3000, true},  {32, 2, 1, 50, 4000, true},
+      {1, 3, 2, 4, 300, 0},  {2, 1, 1, 5, 500, 0},   {3, 4, 2, 7, 1500, 0}, {7, 5, 3, 20, 3000, 0},
+      {16, 3, 1, 40, 4000, 0}, {64, 2, 2, 100, 6000, 0}, {8, 3, 1, 10, 3000, 1}, {32, 2, 1, 36, 4000, 1},
+      {8, 3, 1, 10, 3000, 2},  {32, 2, 1, 36, 4000, 2}, {8, 2, 1, 24, 3000, 2},
   };
   std::mt19937 rng(12345);
   for (const Config& c : configs) {
     INFO("max_keys " << c.max_keys << " steps " << c.steps << " pool " << c.key_pool
-                     << (c.colliding ? " (colliding homes)" : ""));
+                     << " colliding " << c.colliding);
     // Keys: random 64-bit values, or values that share a handful of home
     // positions in the open-addressing table.
     uint32_t table_size = 1;
@@ -242,7 +265,9 @@ TEST_CASE("randomised inserts and evictions match a std::map + std::list LRU mod
     uint64_t candidate = 0;
     while (pool.size() < c.key_pool) {
       const uint64_t key = c.colliding ? ++candidate : (uint64_t{rng()} << 32 | rng());
-      if (c.colliding && home_guess(key, table_size - 1) > 2) continue;
+      const uint32_t mask = table_size - 1, home = home_guess(key, mask);
+      if (c.colliding == 1 && home > 2) continue;
+      if (c.colliding == 2 && home + 1 < mask) continue;
       if (seen.insert(key).second) pool.push_back(key);
     }
 
@@ -253,9 +278,10 @@ TEST_CASE("randomised inserts and evictions match a std::map + std::list LRU mod
     size_t mismatches = 0;
     float counter = 0;
     for (uint32_t i = 0; i < c.pushes; ++i) {
-      // Skewed choice: a few hot keys come back often.
-      const uint32_t r = rng();
-      const uint64_t key = pool[(r & 3) == 0 ? (r >> 2) % c.key_pool : (r >> 2) % (c.max_keys / 2 + 1)];
+      // Mostly uniform over the pool (keys come back while still held), with
+      // a few hot keys that are always recent.
+      const uint32_t r = static_cast<uint32_t>(rng());
+      const uint64_t key = pool[(r & 3) != 0 ? (r >> 2) % c.key_pool : (r >> 2) % (c.max_keys / 2 + 1)];
       std::vector<float> row(c.features);
       for (float& x : row) x = ++counter;
       const uint32_t slot = ws.push(key, row.data());

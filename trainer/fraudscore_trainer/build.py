@@ -85,6 +85,8 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
     if not args.skip_paper_protocol:
         paper = run(df, variant, "paper", paper_cfg, max_windows=args.max_windows, window=args.window,
                     checkpoint=ckpt / "paper.pt" if ckpt else None, log=log)
+    if torch.distributed.is_initialized() and torch.distributed.get_rank() != 0:
+        return honest, paper, None  # under torchrun only rank 0 evaluates on the real sample and writes files
     name = f"crnn-{variant}"
     sample = score_real_sample(honest, args.real_sample) if sample_path_exists(args) else None
 

@@ -138,7 +138,7 @@ typedef struct fs_session_options {
    * recently used key is evicted and its next row starts a fresh, padded
    * window. Ignored for global windows. */
   uint32_t max_keys;
-  /* Most rows one fs_session_score_batch call takes (default 256). */
+  /* Most rows one fs_session_score_batch call takes (default 256, at most 65536). */
   uint32_t max_batch;
 } fs_session_options;
 
