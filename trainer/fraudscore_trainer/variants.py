@@ -18,12 +18,14 @@ def _amount(name):
     return Column(name, NUMERIC, min_value=0.0)
 
 
+def _payment_columns():
+    """What every variant reads: the time, the type, the amount and the payer's balance."""
+    return [Column("step", TIME, min_value=0.0), Column("type", CATEGORICAL, vocabulary=list(PAYSIM_TYPES)),
+            _amount("amount"), _amount("oldbalanceOrg")]
+
+
 def paper_spec(window=10) -> Spec:
-    columns = [
-        Column("step", TIME, min_value=0.0),
-        Column("type", CATEGORICAL, vocabulary=list(PAYSIM_TYPES)),
-        _amount("amount"),
-        _amount("oldbalanceOrg"),
+    columns = _payment_columns() + [
         _amount("newbalanceOrig"),
         _amount("oldbalanceDest"),
         _amount("newbalanceDest"),
@@ -35,11 +37,7 @@ def paper_spec(window=10) -> Spec:
 
 
 def on_device_spec(window=10) -> Spec:
-    columns = [
-        Column("step", TIME, min_value=0.0),
-        Column("type", CATEGORICAL, vocabulary=list(PAYSIM_TYPES)),
-        _amount("amount"),
-        _amount("oldbalanceOrg"),
+    columns = _payment_columns() + [
         Column("nameOrig", IDENTIFIER, missing_allowed=False),
         Column("nameDest", IDENTIFIER, missing_allowed=False),
     ]
