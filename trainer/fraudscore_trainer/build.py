@@ -124,6 +124,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
         from . import sim_compare
         from .paysim_sim import simulate
         stats = sim_compare.compare(simulate(200_000, seed=1), load_paysim(args.real_sample))
+        Path(args.reports_dir).mkdir(parents=True, exist_ok=True)
         sim_compare.write_markdown(stats, Path(args.reports_dir) / "simulator_vs_real.md",
                                    Path(args.reports_dir) / "simulator_vs_real.png")
     report_dir = Path(args.reports_dir) / name

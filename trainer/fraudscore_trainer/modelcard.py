@@ -15,6 +15,8 @@ LIMITS = {
         "know before it submits a payment: this variant reproduces the paper, it is not the product default.",
         "PaySim's balance columns make fraud far easier to separate than real data; expect much lower figures on "
         "real transactions.",
+        "The paper's preprocessing z-scores heavy-tailed amounts and balances without a log transform; trained "
+        "this way the network trails the tree baselines on the same split (see the tables).",
     ],
     "on-device": [
         "Sees only the paying account's own history: a first transaction of an account is scored from itself alone "
@@ -67,7 +69,8 @@ def _features(spec):
     lines = ["| feature | computed as | log1p | clip | mean | std |", "|---|---|---|---|---|---|"]
     for f in spec.features:
         what = _OPS[f.op].format(a=f.a, b=f.b, p=f.parameter, t=f.text)
-        clip = "" if math.isnan(f.clip_min) and math.isnan(f.clip_max) else f"[{f.clip_min:g}, {f.clip_max:g}]"
+        clip = " ".join(([f"≥ {f.clip_min:g}"] if not math.isnan(f.clip_min) else []) +
+                        ([f"≤ {f.clip_max:g}"] if not math.isnan(f.clip_max) else []))
         lines.append(f"| {f.name} | {what} | {'yes' if f.log1p else ''} | {clip} | {f.mean:.6g} | {f.std:.6g} |")
     return "\n".join(lines) + "\n"
 
@@ -126,11 +129,23 @@ def write_card(path, name, variant, honest, paper, sample, data_description, fin
         f"- bands: low < {risk['band_cuts'][0]:.6g} ≤ medium < {risk['band_cuts'][1]:.6g} ≤ high < "
         f"{risk['band_cuts'][2]:.6g} ≤ critical.\n",
         "\n## Known limits\n", "".join(f"- {x}\n" for x in LIMITS[variant] + COMMON_LIMITS),
-        f"\nFull report with plots: [{report_dir}/report.md]({report_dir.relative_to(path.parent)}/report.md).\n",
+        f"\nFull report with plots: [{report_dir.relative_to(path.parent)}/report.md]"
+        f"({report_dir.relative_to(path.parent)}/report.md).\n",
         "\n## Rebuild\n", f"From `trainer/`:\n\n```\n{rebuild_command(args, variant)}\n```\n",
         "\nSeeds and the whole configuration are recorded in the model file (`fraudscore info`).\n",
     ]
-    path.write_text("".join(p if p.endswith("\n") else p + "\n" for p in parts))
+    text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    path.write_text(blank_line_before_headings(text))
+
+
+def blank_line_before_headings(text):
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        if line.startswith("## ") and out and out[-1] != "":
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 def honest_description(variant):
