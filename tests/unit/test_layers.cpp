@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -76,13 +77,20 @@ TEST_CASE("f32_gemm_nt_ref: hand-computed 2x3 by 2x3^T with bias, accumulate and
   }
 }
 
-TEST_CASE("kernels(): the dispatched table agrees with the reference on random inputs") {
-  const KernelTable& fast = kernels();
+TEST_CASE("kernels(): the dispatched table is the last of the tables this CPU runs") {
+  REQUIRE(kernel_table_count() >= 1);
+  CHECK(&kernel_table(0) == &reference_kernels());
+  CHECK(&kernels() == &kernel_table(kernel_table_count() - 1));
+}
+
+TEST_CASE("every kernel table agrees with the reference on random inputs") {
+  for (size_t table = 0; table < kernel_table_count(); ++table) {
+  const KernelTable& fast = kernel_table(table);
   const KernelTable& ref = reference_kernels();
   REQUIRE(fast.isa != nullptr);
   REQUIRE((fast.f32_gemm_nt != nullptr));
   REQUIRE((ref.f32_gemm_nt == &f32_gemm_nt_ref));
-  INFO("dispatched ISA: " << fast.isa);
+  INFO("kernel table: " << std::string(fast.isa));
 
   struct Shape {
     size_t m, n, k, pad;
@@ -122,6 +130,7 @@ TEST_CASE("kernels(): the dispatched table agrees with the reference on random i
       INFO("m=" << s.m << " n=" << s.n << " k=" << s.k << " bias=" << with_bias << " accumulate=" << accumulate);
       CHECK(worst <= 1e-5);
     }
+  }
   }
 }
 

@@ -1,23 +1,50 @@
-// The one place where kernels are chosen for the ISA this build targets.
-// GCC and Clang get the vector-extension kernels (compiled to SSE/AVX, NEON or
-// WebAssembly SIMD128 by the target flags); other compilers the reference.
-// ISA-specific variants (AVX-512, hand-written SIMD128) plug in here.
+// The one place where kernels are chosen for the ISA this build targets and
+// the CPU it runs on. GCC and Clang get the 128-bit vector-extension kernels
+// (compiled to SSE, NEON or WebAssembly SIMD128 by the target flags); x86-64
+// CPUs with AVX2 and FMA get those; other compilers the reference.
 #include "kernels/kernels.h"
 
 namespace fraudscore {
+namespace {
 
-const KernelTable& reference_kernels() {
-  static const KernelTable table{"reference", f32_gemm_nt_ref};
-  return table;
-}
-
-const KernelTable& kernels() {
+const KernelTable kReference{"reference", f32_gemm_nt_ref};
 #if defined(__GNUC__)
-  static const KernelTable table{"vector", f32_gemm_nt_vector};
-  return table;
-#else
-  return reference_kernels();
+const KernelTable kVec128{"vec128", f32_gemm_nt_vec128};
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+const KernelTable kAvx2{"avx2-fma", f32_gemm_nt_avx2};
+
+bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#endif
+
+struct Tables {
+  const KernelTable* all[3];
+  size_t count = 0;
+  Tables() {
+    all[count++] = &kReference;
+#if defined(__GNUC__)
+    all[count++] = &kVec128;
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2_fma()) all[count++] = &kAvx2;
+#endif
+  }
+};
+
+const Tables& tables() {
+  static const Tables t;
+  return t;
 }
+
+}  // namespace
+
+const KernelTable& reference_kernels() { return kReference; }
+
+// The last table is the most capable one this CPU runs.
+const KernelTable& kernels() { return *tables().all[tables().count - 1]; }
+
+size_t kernel_table_count() { return tables().count; }
+
+const KernelTable& kernel_table(size_t index) { return *tables().all[index < tables().count ? index : 0]; }
 
 }  // namespace fraudscore

@@ -16,9 +16,14 @@ void f32_gemm_nt_ref(size_t m, size_t n, size_t k, const float* a, size_t lda, c
                      const float* bias, bool accumulate, float* c, size_t ldc);
 
 #if defined(__GNUC__)
-// Portable SIMD through GCC/Clang vector extensions (SSE/AVX, NEON, SIMD128).
-void f32_gemm_nt_vector(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
+// 128-bit SIMD through GCC/Clang vector extensions (SSE, NEON, WebAssembly SIMD128).
+void f32_gemm_nt_vec128(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
                         const float* bias, bool accumulate, float* c, size_t ldc);
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+// x86-64 with AVX2 and FMA (chosen at run time).
+void f32_gemm_nt_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
+                      const float* bias, bool accumulate, float* c, size_t ldc);
 #endif
 
 struct KernelTable {
@@ -28,6 +33,10 @@ struct KernelTable {
 
 // The kernels for this build and CPU, chosen once.
 const KernelTable& kernels();
+// Every table this build has and this CPU can run (the reference first), so
+// tests can hold each against the reference.
+size_t kernel_table_count();
+const KernelTable& kernel_table(size_t index);
 // The scalar reference table, for tests and for comparison.
 const KernelTable& reference_kernels();
 

@@ -37,10 +37,10 @@ void run_direction(const KernelTable& k, const LstmShape& s, const float* x, con
       for (size_t j = 0; j < H; ++j) {
         const float ig = sigmoid_f32(g[j]);
         const float fg = sigmoid_f32(g[H + j]);
-        const float gg = std::tanh(g[2 * H + j]);
+        const float gg = tanh_f32(g[2 * H + j]);
         const float og = sigmoid_f32(g[3 * H + j]);
         cb[j] = fg * cb[j] + ig * gg;
-        hb[j] = og * std::tanh(cb[j]);
+        hb[j] = og * tanh_f32(cb[j]);
         ob[j] = hb[j];
       }
     }

@@ -33,7 +33,7 @@ inline void finish(float sum, size_t j, const float* bias, bool accumulate, floa
 
 }  // namespace
 
-void f32_gemm_nt_vector(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
+void f32_gemm_nt_vec128(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
                         const float* bias, bool accumulate, float* c, size_t ldc) {
   const size_t k8 = k & ~size_t{7};
   for (size_t i = 0; i < m; ++i) {
