@@ -97,12 +97,17 @@ def train_crnn(train_windows, train_valid, train_y, x_all, val_idx, val_y, cfg: 
     pos_weight = torch.tensor([n_neg / n_pos], device=device)
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     state = {"epoch": 0, "best_loss": float("inf"), "best_state": None, "stale": 0, "history": []}
+    # A checkpoint resumes only the same run: same configuration and data.
+    run_key = repr((asdict(cfg), train_windows.shape, int(train_y.sum()), len(val_idx)))
     if checkpoint and checkpoint.exists():
         saved = torch.load(checkpoint, map_location=device)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        state = saved["state"]
-        log(f"resumed from {checkpoint} after epoch {state['epoch']}")
+        if saved.get("run_key") == run_key:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            state = saved["state"]
+            log(f"resumed from {checkpoint} after epoch {state['epoch']}")
+        else:
+            log(f"ignoring {checkpoint}: it belongs to another configuration or data")
     net = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -141,8 +146,8 @@ def train_crnn(train_windows, train_valid, train_y, x_all, val_idx, val_y, cfg: 
                 f"({time.time() - started:.0f} s)")
             if checkpoint:
                 checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state},
-                           checkpoint)
+                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
+                            "run_key": run_key}, checkpoint)
     model.load_state_dict(state["best_state"])
     return model.cpu().eval(), state["history"]
 
