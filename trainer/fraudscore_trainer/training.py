@@ -97,8 +97,10 @@ def train_crnn(train_windows, train_valid, train_y, x_all, val_idx, val_y, cfg: 
     pos_weight = torch.tensor([n_neg / n_pos], device=device)
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     state = {"epoch": 0, "best_loss": float("inf"), "best_state": None, "stale": 0, "history": []}
-    # A checkpoint resumes only the same run: same configuration and data.
-    run_key = repr((asdict(cfg), train_windows.shape, int(train_y.sum()), len(val_idx)))
+    # A checkpoint resumes only the same run: same configuration (more epochs
+    # may be asked for) and same data.
+    settings = {k: v for k, v in asdict(cfg).items() if k not in ("epochs", "progress", "threads")}
+    run_key = repr((settings, train_windows.shape, int(train_y.sum()), len(val_idx)))
     if checkpoint and checkpoint.exists():
         saved = torch.load(checkpoint, map_location=device)
         if saved.get("run_key") == run_key:
