@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 
+#include "kernels/gemm_nt_epilogue.h"
 #include "kernels/kernels.h"
 
 namespace fraudscore {
@@ -16,10 +17,6 @@ __attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
 }
 
-inline void finish(float sum, size_t j, const float* bias, bool accumulate, float* c_row) {
-  if (bias) sum += bias[j];
-  c_row[j] = accumulate ? c_row[j] + sum : sum;
-}
 
 }  // namespace
 
@@ -45,25 +42,17 @@ __attribute__((target("avx2,fma"))) void f32_gemm_nt_avx2(size_t m, size_t n, si
         s2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w2 + p), s2);
         s3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w3 + p), s3);
       }
-      float t0 = sum8(s0), t1 = sum8(s1), t2 = sum8(s2), t3 = sum8(s3);
-      for (size_t p = k8; p < k; ++p) {
-        t0 += a_row[p] * w0[p];
-        t1 += a_row[p] * w1[p];
-        t2 += a_row[p] * w2[p];
-        t3 += a_row[p] * w3[p];
-      }
-      finish(t0, j, bias, accumulate, c_row);
-      finish(t1, j + 1, bias, accumulate, c_row);
-      finish(t2, j + 2, bias, accumulate, c_row);
-      finish(t3, j + 3, bias, accumulate, c_row);
+      const float t0 = sum8(s0), t1 = sum8(s1), t2 = sum8(s2), t3 = sum8(s3);
+      gemm_nt_finish(t0, a_row, w0, k8, k, j, bias, accumulate, c_row);
+      gemm_nt_finish(t1, a_row, w1, k8, k, j + 1, bias, accumulate, c_row);
+      gemm_nt_finish(t2, a_row, w2, k8, k, j + 2, bias, accumulate, c_row);
+      gemm_nt_finish(t3, a_row, w3, k8, k, j + 3, bias, accumulate, c_row);
     }
     for (; j < n; ++j) {
       const float* w_row = w + j * ldw;
       __m256 s = _mm256_setzero_ps();
       for (size_t p = 0; p < k8; p += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(a_row + p), _mm256_loadu_ps(w_row + p), s);
-      float t = sum8(s);
-      for (size_t p = k8; p < k; ++p) t += a_row[p] * w_row[p];
-      finish(t, j, bias, accumulate, c_row);
+      gemm_nt_finish(sum8(s), a_row, w_row, k8, k, j, bias, accumulate, c_row);
     }
   }
 }

@@ -5,6 +5,7 @@
 // reference; only the summation order differs (tested to 1e-5).
 #include <cstring>
 
+#include "kernels/gemm_nt_epilogue.h"
 #include "kernels/kernels.h"
 
 namespace fraudscore {
@@ -26,10 +27,6 @@ inline float sum4(f32x4 lo, f32x4 hi) {
   return (v[0] + v[2]) + (v[1] + v[3]);
 }
 
-inline void finish(float sum, size_t j, const float* bias, bool accumulate, float* c_row) {
-  if (bias) sum += bias[j];
-  c_row[j] = accumulate ? c_row[j] + sum : sum;
-}
 
 }  // namespace
 
@@ -57,17 +54,11 @@ void f32_gemm_nt_vec128(size_t m, size_t n, size_t k, const float* a, size_t lda
         s3 += x * load4(w3 + p);
         u3 += y * load4(w3 + p + 4);
       }
-      float t0 = sum4(s0, u0), t1 = sum4(s1, u1), t2 = sum4(s2, u2), t3 = sum4(s3, u3);
-      for (size_t p = k8; p < k; ++p) {
-        t0 += a_row[p] * w0[p];
-        t1 += a_row[p] * w1[p];
-        t2 += a_row[p] * w2[p];
-        t3 += a_row[p] * w3[p];
-      }
-      finish(t0, j, bias, accumulate, c_row);
-      finish(t1, j + 1, bias, accumulate, c_row);
-      finish(t2, j + 2, bias, accumulate, c_row);
-      finish(t3, j + 3, bias, accumulate, c_row);
+      const float t0 = sum4(s0, u0), t1 = sum4(s1, u1), t2 = sum4(s2, u2), t3 = sum4(s3, u3);
+      gemm_nt_finish(t0, a_row, w0, k8, k, j, bias, accumulate, c_row);
+      gemm_nt_finish(t1, a_row, w1, k8, k, j + 1, bias, accumulate, c_row);
+      gemm_nt_finish(t2, a_row, w2, k8, k, j + 2, bias, accumulate, c_row);
+      gemm_nt_finish(t3, a_row, w3, k8, k, j + 3, bias, accumulate, c_row);
     }
     for (; j < n; ++j) {
       const float* w_row = w + j * ldw;
@@ -76,9 +67,7 @@ void f32_gemm_nt_vec128(size_t m, size_t n, size_t k, const float* a, size_t lda
         s += load4(a_row + p) * load4(w_row + p);
         u += load4(a_row + p + 4) * load4(w_row + p + 4);
       }
-      float t = sum4(s, u);
-      for (size_t p = k8; p < k; ++p) t += a_row[p] * w_row[p];
-      finish(t, j, bias, accumulate, c_row);
+      gemm_nt_finish(sum4(s, u), a_row, w_row, k8, k, j, bias, accumulate, c_row);
     }
   }
 }
