@@ -152,8 +152,10 @@ FS_API fs_status fs_session_reset(fs_session* session);
 FS_API fs_status fs_session_key_count(const fs_session* session, uint32_t* out_count);
 
 /* Validate `row` (column_count values), append it to its window and score the
- * window that ends with it. A refused row changes nothing in the session. No
- * heap allocation. */
+ * window that ends with it. Windows follow call order; the time column does
+ * not reorder rows. A refused row (FS_ERR_INPUT: missing required value,
+ * non-number, NaN/Inf, value below the column's minimum, unknown category)
+ * changes nothing in the session. No heap allocation. */
 FS_API fs_status fs_session_score(fs_session* session, const fs_value* row, size_t value_count,
                                   fs_result* out_result);
 
