@@ -30,13 +30,14 @@ int fail(const std::string& message) {
 // For each model column, its field index in the CSV header.
 bool map_columns(const fraudscore::ModelHandle& model, const std::vector<std::string>& header,
                  std::vector<size_t>* field_of, std::string* error) {
-  for (const std::string& name : model.column_names()) {
+  const std::vector<std::string> needed = model.column_names();
+  for (const std::string& name : needed) {
     size_t found = header.size();
     for (size_t i = 0; i < header.size(); ++i)
       if (header[i] == name) found = i;
     if (found == header.size()) {
       *error = "input has no column '" + name + "' (the model needs:";
-      for (const std::string& n : model.column_names()) *error += " " + n;
+      for (const std::string& n : needed) *error += " " + n;
       *error += ")";
       return false;
     }

@@ -48,6 +48,13 @@ fs_status guarded(Body&& body) {
   }
 }
 
+// Hand a loaded model to the caller, or report why loading failed.
+fs_status publish(const Status& s, std::unique_ptr<fraudscore::Model> m, fs_model** out_model) {
+  if (!s.is_ok()) return report(s);
+  *out_model = new fs_model{std::move(m)};
+  return FS_OK;
+}
+
 constexpr uint32_t kDefaultMaxKeys = 4096;
 constexpr uint32_t kDefaultMaxBatch = 256;
 
@@ -102,9 +109,7 @@ fs_status fs_model_load(const void* bytes, size_t size, fs_model** out_model) {
     if (!bytes || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load: NULL argument");
     std::unique_ptr<fraudscore::Model> m;
     const Status s = fraudscore::load_model(static_cast<const uint8_t*>(bytes), size, &m);
-    if (!s.is_ok()) return report(s);
-    *out_model = new fs_model{std::move(m)};
-    return FS_OK;
+    return publish(s, std::move(m), out_model);
   });
 }
 
@@ -113,10 +118,13 @@ fs_status fs_model_load_file(const char* path, fs_model** out_model) {
     if (!path || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load_file: NULL argument");
     std::ifstream in(path, std::ios::binary);
     if (!in) return report(Status::error(FS_ERR_IO, "cannot open model file '%s'", path));
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) return report(Status::error(FS_ERR_IO, "cannot read model file '%s'", path));
     if (bytes.empty()) return report(Status::error(FS_ERR_CORRUPT, "model file '%s' is empty", path));
-    return fs_model_load(bytes.data(), bytes.size(), out_model);
+    // The model takes the bytes over: the file is read once and not copied.
+    std::unique_ptr<fraudscore::Model> m;
+    const Status s = fraudscore::load_model(std::move(bytes), &m);
+    return publish(s, std::move(m), out_model);
   });
 }
 

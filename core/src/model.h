@@ -72,5 +72,7 @@ constexpr uint32_t kSchemaMinor = 0;
 
 // Verify and load a model file (copied). Never throws.
 Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out);
+// The same for a file already read into memory, which the model takes over.
+Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out);
 
 }  // namespace fraudscore

@@ -244,10 +244,16 @@ Status verify_envelope(const uint8_t* data, size_t size) {
 
 Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out) {
   if (!bytes || size == 0) return Status::error(FS_ERR_INVALID_ARGUMENT, "empty model buffer");
+  return load_model(std::vector<uint8_t>(bytes, bytes + size), out);
+}
+
+Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out) {
+  if (file.empty()) return Status::error(FS_ERR_INVALID_ARGUMENT, "empty model buffer");
   std::unique_ptr<Model> m(new (std::nothrow) Model());
   if (!m) return Status::error(FS_ERR_NO_MEMORY, "out of memory");
-  m->file.assign(bytes, bytes + size);
+  m->file = std::move(file);
   const uint8_t* data = m->file.data();
+  const size_t size = m->file.size();
   FS_RETURN_IF_ERROR(verify_envelope(data, size));
 
   const fb::Model* model = fb::GetModel(data);
