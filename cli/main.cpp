@@ -20,6 +20,9 @@ using fraudscore::CsvReader;
 struct ScoreOptions {
   std::string model_path, input_path;
   uint32_t max_keys = 0;
+  int reasons = 3;
+  bool dynamic_thresholds = false;
+  std::string state_path;
 };
 
 int fail(const std::string& message) {
@@ -46,15 +49,44 @@ bool map_columns(const fraudscore::ModelHandle& model, const std::vector<std::st
   return true;
 }
 
-// `attention` holds one weight per window step, oldest first, joined by ';'.
-void print_header() { std::printf("row,probability,band,decision,raw_probability,valid_steps,attention\n"); }
+// The result vocabulary first, then the model's extra outputs (enterprise
+// risk, credit grade), then the detail: the block threshold applied, the raw
+// probability, real steps, attention (one weight per window step, oldest
+// first, joined by ';') and reasons ("CODE=contribution;...", largest first).
+void print_header(const fs_model_info& info) {
+  std::printf("row,probability,band,decision%s%s,threshold,raw_probability,valid_steps,attention,reasons\n",
+              info.has_entity_risk ? ",enterprise_risk" : "", info.grade_count ? ",grade" : "");
+}
 
-void print_result(size_t row, const fs_result& r) {
-  std::printf("%zu,%.9g,%s,%s,%.9g,%u,", row, r.probability, fs_band_name(r.band), fs_decision_name(r.decision),
-              r.raw_probability, r.valid_steps);
+void print_result(size_t row, const fs_model_info& info, const fs_result& r) {
+  std::printf("%zu,%.9g,%s,%s", row, r.probability, fs_band_name(r.band), fs_decision_name(r.decision));
+  if (info.has_entity_risk) std::printf(",%.9g", r.entity_risk);
+  if (info.grade_count) std::printf(",%s", r.grade);
+  std::printf(",%.9g,%.9g,%u,", r.block_threshold, r.raw_probability, r.valid_steps);
   if (r.attention)
     for (uint32_t t = 0; t < r.window_length; ++t) std::printf(t ? ";%.6g" : "%.6g", r.attention[t]);
+  std::printf(",");
+  for (uint32_t i = 0; i < r.reason_count; ++i)
+    std::printf(i ? ";%s=%.6g" : "%s=%.6g", r.reasons[i].code, r.reasons[i].contribution);
   std::printf("\n");
+}
+
+// --state: the dynamic-threshold state carried between runs.
+bool read_state(const std::string& path, std::vector<uint8_t>* state) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  state->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+bool write_state(const std::string& path, const std::vector<uint8_t>& state) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(state.data()), static_cast<std::streamsize>(state.size()));
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;  // never leave a half-written state
 }
 
 int run_score(const ScoreOptions& opt) {
@@ -75,13 +107,19 @@ int run_score(const ScoreOptions& opt) {
     if (!map_columns(model, fields, &field_of, &error)) return fail(opt.input_path + ": " + error);
     const size_t field_count = fields.size();
 
-    fs_session_options session_options{opt.max_keys, 1};
+    const fs_model_info info = model.info();
+    if ((opt.dynamic_thresholds || !opt.state_path.empty()) && !info.dynamic_thresholds)
+      return fail(opt.model_path + ": this model has no dynamic threshold settings");
+    const fs_session_options session_options{opt.max_keys, 1, opt.reasons > 0 ? opt.reasons : -1,
+                                             opt.dynamic_thresholds ? FS_THRESHOLDS_MODEL : FS_THRESHOLDS_FIXED};
     fraudscore::SessionHandle session(model, session_options);
+    std::vector<uint8_t> state;
+    if (!opt.state_path.empty() && read_state(opt.state_path, &state)) session.load_thresholds(state);
     std::vector<fs_value> row(field_of.size());
     size_t decisions[3] = {0, 0, 0};
     size_t n = 0;
     const auto start = std::chrono::steady_clock::now();
-    print_header();
+    print_header(info);
     while (csv.next(fields)) {
       if (fields.size() != field_count)
         return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
@@ -91,11 +129,13 @@ int run_score(const ScoreOptions& opt) {
       if (fs_session_score(session.get(), row.data(), row.size(), &result) != FS_OK)
         return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
                     "): " + fs_last_error());
-      print_result(n, result);
+      print_result(n, info, result);
       ++decisions[result.decision];
       ++n;
     }
     if (!csv.error().empty()) return fail(opt.input_path + ": " + csv.error());
+    if (!opt.state_path.empty() && !write_state(opt.state_path, session.save_thresholds()))
+      return fail("cannot write the threshold state to '" + opt.state_path + "'");
     std::fflush(stdout);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "fraudscore: scored %zu rows in %.3f s (%.0f rows/s): approve %zu, step_up %zu, block %zu\n",
@@ -110,15 +150,26 @@ int run_info(const std::string& path) {
   try {
     const auto model = fraudscore::ModelHandle::load_file(path);
     const fs_model_info info = model.info();
-    std::printf("name: %s\nkind: %d\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n", info.name,
-                static_cast<int>(info.kind), info.schema_major, info.schema_minor, info.trainer_version,
+    std::printf("name: %s\nkind: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n", info.name,
+                fs_kind_name(info.kind), info.schema_major, info.schema_minor, info.trainer_version,
                 info.window_length, info.per_key_window ? "per key" : "global", info.feature_count);
     std::printf("columns:");
     for (const std::string& c : model.column_names()) std::printf(" %s", c.c_str());
     std::printf("\ndecision_threshold: %.9g\nreview_threshold: %.9g\nband_cuts: %.9g %.9g %.9g\n",
                 info.decision_threshold, info.review_threshold, info.band_cuts[0], info.band_cuts[1],
                 info.band_cuts[2]);
+    if (info.dynamic_thresholds)
+      std::printf("dynamic_thresholds: target alert rate %.6g, bounds %.9g..%.9g, %u segments%s%s\n",
+                  info.target_alert_rate, info.min_threshold, info.max_threshold, info.segment_count,
+                  info.segment_column >= 0 ? " by " : "",
+                  info.segment_column >= 0 ? model.column_names()[static_cast<size_t>(info.segment_column)].c_str()
+                                           : "");
     const char* name = nullptr;
+    const char* text = nullptr;
+    for (uint32_t i = 0; i < info.grade_count; ++i)
+      if (fs_model_grade(model.get(), i, &name) == FS_OK) std::printf("grade %u: %s\n", i, name);
+    for (uint32_t i = 0; i < info.reason_group_count; ++i)
+      if (fs_model_reason_group(model.get(), i, &name, &text) == FS_OK) std::printf("reason %s: %s\n", name, text);
     double value = 0;
     for (uint32_t i = 0; fs_model_metric(model.get(), i, &name, &value) == FS_OK; ++i)
       std::printf("metric %s: %.6g\n", name, value);
@@ -140,12 +191,20 @@ int main(int argc, char** argv) {
   score_cmd->add_option("model", score.model_path, "Model file (.fsmodel)")->required();
   score_cmd->add_option("input", score.input_path, "Input CSV with the model's columns ('-' for stdin)")->required();
   score_cmd->add_option("--max-keys", score.max_keys, "Per-key windows kept before LRU eviction (default 4096)");
+  score_cmd->add_option("--reasons", score.reasons, "Reason codes per row (default 3; 0: none)")
+      ->check(CLI::Range(0, 64));
+  score_cmd->add_flag("--dynamic-thresholds", score.dynamic_thresholds,
+                      "Apply the model's dynamic thresholds (rows in file order); otherwise its fixed ones");
+  score_cmd->add_option("--state", score.state_path,
+                        "Dynamic-threshold state file: read at start if it exists, written at the end "
+                        "(implies --dynamic-thresholds)");
 
   std::string info_path;
   CLI::App* info_cmd = app.add_subcommand("info", "Print what a model file holds");
   info_cmd->add_option("model", info_path, "Model file (.fsmodel)")->required();
 
   CLI11_PARSE(app, argc, argv);
+  if (!score.state_path.empty()) score.dynamic_thresholds = true;
   if (score_cmd->parsed()) return run_score(score);
   return run_info(info_path);
 }

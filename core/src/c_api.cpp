@@ -57,6 +57,7 @@ fs_status publish(const Status& s, std::unique_ptr<fraudscore::Model> m, fs_mode
 
 constexpr uint32_t kDefaultMaxKeys = 4096;
 constexpr uint32_t kDefaultMaxBatch = 256;
+constexpr uint32_t kDefaultMaxReasons = 3;
 
 }  // namespace
 
@@ -65,6 +66,15 @@ extern "C" {
 const char* fs_last_error(void) { return g_last_error; }
 
 const char* fs_version(void) { return FRAUDSCORE_VERSION; }
+
+const char* fs_kind_name(fs_model_kind kind) {
+  switch (kind) {
+    case FS_KIND_CRNN: return "crnn";
+    case FS_KIND_LSTM_ATTN: return "lstm_attn";
+    case FS_KIND_LLE_SVM: return "lle_svm";
+  }
+  return "unknown";
+}
 
 const char* fs_status_name(fs_status status) {
   switch (status) {
@@ -148,6 +158,16 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.review_threshold = m.risk.review_threshold;
     for (int i = 0; i < 3; ++i) info.band_cuts[i] = m.risk.band_cuts[i];
     info.trainer_version = m.trainer_version.c_str();
+    info.has_entity_risk = m.network->has_entity_output() ? 1 : 0;
+    info.grade_count = m.network->cluster_count();
+    info.reason_group_count = static_cast<uint32_t>(m.reason_groups.size());
+    const fraudscore::DynamicThresholdSpec& dyn = m.risk.dynamic;
+    info.dynamic_thresholds = dyn.enabled ? 1 : 0;
+    info.segment_column = dyn.enabled ? dyn.segment_column : -1;
+    info.segment_count = dyn.enabled ? dyn.segment_count : 1;
+    info.target_alert_rate = dyn.enabled ? dyn.target_alert_rate : 0.0;
+    info.min_threshold = dyn.enabled ? dyn.min_threshold : m.risk.decision_threshold;
+    info.max_threshold = dyn.enabled ? dyn.max_threshold : m.risk.decision_threshold;
     *out = info;
     return FS_OK;
   });
@@ -192,13 +212,45 @@ fs_status fs_model_metric(const fs_model* model, uint32_t index, const char** ou
   });
 }
 
+fs_status fs_model_reason_group(const fs_model* model, uint32_t index, const char** out_code, const char** out_text) {
+  return guarded([&] {
+    if (!model || !out_code || !out_text) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_reason_group: NULL argument");
+    const auto& groups = model->model->reason_groups;
+    if (index >= groups.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "reason group %u is out of range (%zu groups)", index,
+                                  groups.size()));
+    *out_code = groups[index].code.c_str();
+    *out_text = groups[index].text.c_str();
+    return FS_OK;
+  });
+}
+
+fs_status fs_model_grade(const fs_model* model, uint32_t index, const char** out_grade) {
+  return guarded([&] {
+    if (!model || !out_grade) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_grade: NULL argument");
+    const fraudscore::Network& net = *model->model->network;
+    if (index >= net.cluster_count())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "grade %u is out of range (%u grades)", index,
+                                  net.cluster_count()));
+    *out_grade = net.cluster_label(index);
+    return FS_OK;
+  });
+}
+
 fs_status fs_session_create(const fs_model* model, const fs_session_options* options, fs_session** out_session) {
   return guarded([&] {
     if (!model || !out_session) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_create: NULL argument");
-    const uint32_t max_keys = options && options->max_keys ? options->max_keys : kDefaultMaxKeys;
-    const uint32_t max_batch = options && options->max_batch ? options->max_batch : kDefaultMaxBatch;
+    fraudscore::SessionOptions opts;
+    opts.max_keys = options && options->max_keys ? options->max_keys : kDefaultMaxKeys;
+    opts.max_batch = options && options->max_batch ? options->max_batch : kDefaultMaxBatch;
+    opts.max_reasons = kDefaultMaxReasons;
+    if (options && options->max_reasons > 0) opts.max_reasons = static_cast<uint32_t>(options->max_reasons);
+    if (options && options->max_reasons < 0) opts.max_reasons = 0;
+    if (options && options->threshold_mode != FS_THRESHOLDS_MODEL && options->threshold_mode != FS_THRESHOLDS_FIXED)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_create: unknown threshold_mode");
+    opts.dynamic_thresholds = !(options && options->threshold_mode == FS_THRESHOLDS_FIXED);
     std::unique_ptr<fs_session> s(new fs_session());
-    const Status st = s->session.init(*model->model, max_keys, max_batch);
+    const Status st = s->session.init(*model->model, opts);
     if (!st.is_ok()) return report(st);
     *out_session = s.release();
     return FS_OK;
@@ -232,6 +284,48 @@ fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size
     if (!session || (row_count && (!rows || !out_results)))
       return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_score_batch: NULL argument");
     return report(session->session.score(rows, row_count, value_count, out_results, out_attention, out_failed_row));
+  });
+}
+
+fs_status fs_session_feedback(fs_session* session, const fs_value* row, size_t value_count, double probability,
+                              fs_feedback label) {
+  return guarded([&] {
+    if (!session || !row) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_feedback: NULL argument");
+    return report(session->session.feedback(row, value_count, probability, label));
+  });
+}
+
+fs_status fs_session_threshold_state_size(const fs_session* session, size_t* out_size) {
+  return guarded([&] {
+    if (!session || !out_size) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_threshold_state_size: NULL argument");
+    const fraudscore::DynamicThresholds* t = session->session.thresholds();
+    if (!t) return fail(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
+    *out_size = t->serialized_size();
+    return FS_OK;
+  });
+}
+
+fs_status fs_session_save_thresholds(const fs_session* session, void* buffer, size_t capacity, size_t* out_written) {
+  return guarded([&] {
+    if (!session || !buffer || !out_written)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_save_thresholds: NULL argument");
+    const fraudscore::DynamicThresholds* t = session->session.thresholds();
+    if (!t) return fail(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
+    if (capacity < t->serialized_size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "the threshold state needs %zu bytes; %zu given",
+                                  t->serialized_size(), capacity));
+    t->serialize(session->session.model_checksum(), static_cast<uint8_t*>(buffer));
+    *out_written = t->serialized_size();
+    return FS_OK;
+  });
+}
+
+fs_status fs_session_load_thresholds(fs_session* session, const void* buffer, size_t size) {
+  return guarded([&] {
+    if (!session || !buffer) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_load_thresholds: NULL argument");
+    fraudscore::DynamicThresholds* t = session->session.thresholds();
+    if (!t) return fail(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
+    return report(t->deserialize(session->session.model_checksum(), static_cast<const uint8_t*>(buffer), size));
   });
 }
 

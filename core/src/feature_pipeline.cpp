@@ -171,4 +171,15 @@ Status compute_features(const Model& m, const fs_value* row, size_t value_count,
   return Status::ok();
 }
 
+uint32_t segment_index(const ColumnSpec& column, const fs_value& value) {
+  const uint32_t unknown = static_cast<uint32_t>(column.vocabulary.size());
+  if (value.kind != FS_VALUE_TEXT || value.text_length == 0 || !value.text) return unknown;
+  for (size_t i = 0; i < column.vocabulary.size(); ++i) {
+    const std::string& word = column.vocabulary[i];
+    if (word.size() == value.text_length && std::memcmp(word.data(), value.text, value.text_length) == 0)
+      return static_cast<uint32_t>(i);
+  }
+  return unknown;
+}
+
 }  // namespace fraudscore

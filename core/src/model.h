@@ -36,6 +36,14 @@ struct FeatureDef {
   bool log1p = false;
   double clip_min = 0.0, clip_max = 0.0;  // NaN: no bound
   double mean = 0.0, std = 1.0;
+  std::string reason_code, reason_text;  // empty: grouped by column a
+  double baseline = 0.0;                 // the "typical" transformed value (reason codes)
+};
+
+// Features that move a score together, for reason codes (schemas/README.md).
+struct ReasonGroup {
+  std::string code, text;
+  std::vector<uint32_t> features;
 };
 
 struct WindowSpec {
@@ -44,22 +52,36 @@ struct WindowSpec {
   uint32_t key_column = 0;
 };
 
+struct DynamicThresholdSpec {
+  bool enabled = false;
+  int32_t segment_column = -1;  // a categorical column, or -1 for one segment
+  uint32_t segment_count = 1;   // vocabulary size + 1 (unknown values), or 1
+  double target_alert_rate = 0.0, learning_rate = 0.02;
+  double min_threshold = 0.0, max_threshold = 1.0;
+  double feedback_step = 0.1, max_feedback_shift = 2.0;
+};
+
 struct RiskSpec {
   double decision_threshold = 0.5;
   double review_threshold = 0.5;
   double band_cuts[3] = {0.25, 0.5, 0.75};
   bool platt = false;
   double platt_a = 1.0, platt_b = 0.0;
+  bool entity_platt = false;  // calibration of the entity-level output (lstm_attn)
+  double entity_a = 1.0, entity_b = 0.0;
+  DynamicThresholdSpec dynamic;
 };
 
 struct Model {
   std::vector<uint8_t> file;  // the verified bytes; tensors are read in place
   fs_model_kind kind = FS_KIND_CRNN;
   uint32_t schema_major = 0, schema_minor = 0;
+  uint64_t checksum = 0;  // ties saved session state to this model
   std::string name;
   std::string trainer_version;
   std::vector<ColumnSpec> columns;
   std::vector<FeatureDef> features;
+  std::vector<ReasonGroup> reason_groups;
   WindowSpec window;
   RiskSpec risk;
   std::vector<std::pair<std::string, double>> metrics;
@@ -68,7 +90,7 @@ struct Model {
 
 // The schema version this library reads (major must match, minor may be <=).
 constexpr uint32_t kSchemaMajor = 1;
-constexpr uint32_t kSchemaMinor = 0;
+constexpr uint32_t kSchemaMinor = 1;
 
 // Verify and load a model file (copied). Never throws.
 Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out);

@@ -112,6 +112,11 @@ Status read_features(const fb::FeatureSpec& spec, Model& m) {
     f.clip_max = src->clip_max();
     f.mean = src->mean();
     f.std = src->std();
+    if (src->reason_code()) f.reason_code = src->reason_code()->str();
+    if (src->reason_text()) f.reason_text = src->reason_text()->str();
+    f.baseline = src->baseline();
+    if (!finite(f.baseline))
+      return Status::error(FS_ERR_VALUE, "feature '%s' has a non-finite reason baseline", f.name.c_str());
     if (!finite(f.parameter) || !finite(f.mean) || !finite(f.std) || !(f.std > 0) || !nan_or_finite(f.clip_min) ||
         !nan_or_finite(f.clip_max))
       return Status::error(FS_ERR_VALUE, "feature '%s' has a non-finite or non-positive normalisation setting",
@@ -123,6 +128,23 @@ Status read_features(const fb::FeatureSpec& spec, Model& m) {
   }
   if (m.features.empty()) return Status::error(FS_ERR_VALUE, "the feature spec has no features");
   return Status::ok();
+}
+
+// Reason groups in order of first appearance; a feature without a code is
+// grouped by its source column.
+void build_reason_groups(Model& m) {
+  for (uint32_t i = 0; i < m.features.size(); ++i) {
+    const FeatureDef& f = m.features[i];
+    const std::string code = f.reason_code.empty() ? m.columns[f.a].name : f.reason_code;
+    ReasonGroup* group = nullptr;
+    for (ReasonGroup& g : m.reason_groups)
+      if (g.code == code) group = &g;
+    if (!group) {
+      m.reason_groups.push_back({code, f.reason_text.empty() ? m.columns[f.a].name + " is unusual" : f.reason_text, {}});
+      group = &m.reason_groups.back();
+    }
+    group->features.push_back(i);
+  }
 }
 
 Status read_window(const fb::Window& w, Model& m) {
@@ -145,40 +167,95 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
     view.name = t->name()->str();
     if (find_tensor(*out, view.name.c_str()))
       return Status::error(FS_ERR_VALUE, "tensor '%s' is defined twice", view.name.c_str());
-    if (t->dtype() != fb::DataType::Float32)
-      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads float32 only",
-                           view.name.c_str(), fb::EnumNameDataType(t->dtype()));
+    if (t->dtype() != fb::DataType::Float32 && t->dtype() != fb::DataType::Float64)
+      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads float32 and float64",
+                           view.name.c_str(),
+                           t->dtype() <= fb::DataType::MAX ? fb::EnumNameDataType(t->dtype()) : "(unknown)");
+    const bool f64 = t->dtype() == fb::DataType::Float64;
     size_t count = 1;
     for (uint32_t dim : *t->shape()) {
       view.shape.push_back(dim);
       count *= dim;
     }
-    const size_t stored = t->f32() ? t->f32()->size() : 0;
+    const size_t stored = f64 ? (t->f64() ? t->f64()->size() : 0) : (t->f32() ? t->f32()->size() : 0);
     if (count != stored)
       return Status::error(FS_ERR_SHAPE, "tensor '%s' has %zu values; its shape needs %zu", view.name.c_str(), stored,
                            count);
-    view.data = stored ? t->f32()->data() : nullptr;
+    if (f64)
+      view.f64 = stored ? t->f64()->data() : nullptr;
+    else
+      view.data = stored ? t->f32()->data() : nullptr;
     view.count = count;
     for (size_t i = 0; i < count; ++i)
-      if (!std::isfinite(view.data[i]))
+      if (!std::isfinite(f64 ? view.f64[i] : static_cast<double>(view.data[i])))
         return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
     out->push_back(std::move(view));
   }
   return Status::ok();
 }
 
-Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
-  if (body.kind() != fb::ModelKind::Crnn)
-    return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
-                         body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
+Status read_crnn(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
   const fb::CrnnConfig* cfg = body.architecture_as_CrnnConfig();
   if (!cfg) return Status::error(FS_ERR_VALUE, "a crnn model needs a CrnnConfig architecture");
-  m.kind = FS_KIND_CRNN;
   const CrnnDims dims{m.window.length,    static_cast<uint32_t>(m.features.size()),
                       cfg->conv_filters(), cfg->conv_kernel(),
                       cfg->lstm_hidden(),  cfg->attention_dim(),
                       cfg->dense_units()};
   return build_crnn(dims, tensors, &m.network);
+}
+
+Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
+  switch (body.kind()) {
+    case fb::ModelKind::Crnn:
+      m.kind = FS_KIND_CRNN;
+      return read_crnn(body, tensors, m);
+    default:
+      return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
+                           body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
+  }
+}
+
+Status read_calibration(const fb::Calibration* c, const char* what, bool* platt, double* a, double* b) {
+  if (!c) return Status::ok();
+  if (c->method() > fb::CalibrationMethod::MAX) return Status::error(FS_ERR_UNSUPPORTED, "unknown %s method", what);
+  *platt = c->method() == fb::CalibrationMethod::Platt;
+  *a = c->a();
+  *b = c->b();
+  if (!finite(*a) || !finite(*b)) return Status::error(FS_ERR_VALUE, "the %s has non-finite parameters", what);
+  return Status::ok();
+}
+
+Status read_dynamic(const fb::DynamicThreshold& d, Model& m) {
+  DynamicThresholdSpec& dyn = m.risk.dynamic;
+  dyn.enabled = d.enabled();
+  dyn.segment_column = d.segment_column();
+  dyn.target_alert_rate = d.target_alert_rate();
+  dyn.learning_rate = d.learning_rate();
+  dyn.min_threshold = d.min_threshold();
+  dyn.max_threshold = d.max_threshold();
+  dyn.feedback_step = d.feedback_step();
+  dyn.max_feedback_shift = d.max_feedback_shift();
+  if (!dyn.enabled) return Status::ok();
+  if (dyn.segment_column >= 0) {
+    if (static_cast<size_t>(dyn.segment_column) >= m.columns.size() ||
+        m.columns[dyn.segment_column].type != FS_COLUMN_CATEGORICAL)
+      return Status::error(FS_ERR_VALUE, "the dynamic thresholds' segment column %d is not a categorical column",
+                           dyn.segment_column);
+    dyn.segment_count = static_cast<uint32_t>(m.columns[dyn.segment_column].vocabulary.size()) + 1;
+  } else if (dyn.segment_column != -1) {
+    return Status::error(FS_ERR_VALUE, "the dynamic thresholds' segment column %d is invalid", dyn.segment_column);
+  }
+  const RiskSpec& r = m.risk;
+  if (!(dyn.target_alert_rate > 0 && dyn.target_alert_rate < 1) || !(dyn.learning_rate > 0) ||
+      !finite(dyn.learning_rate) || !(dyn.feedback_step >= 0) || !finite(dyn.feedback_step) ||
+      !(dyn.max_feedback_shift >= 0) || !finite(dyn.max_feedback_shift))
+    return Status::error(FS_ERR_VALUE, "dynamic thresholds need 0 < alert rate < 1, a positive learning rate and "
+                                       "finite, non-negative feedback settings");
+  if (!(dyn.min_threshold > 0 && dyn.min_threshold <= r.decision_threshold &&
+        r.decision_threshold <= dyn.max_threshold && dyn.max_threshold < 1))
+    return Status::error(FS_ERR_VALUE, "dynamic threshold bounds must satisfy 0 < min (%g) <= decision (%g) <= max "
+                                       "(%g) < 1", dyn.min_threshold, r.decision_threshold, dyn.max_threshold);
+  return Status::ok();
 }
 
 Status read_risk(const fb::RiskSettings& r, Model& m) {
@@ -196,14 +273,10 @@ Status read_risk(const fb::RiskSettings& r, Model& m) {
     if (!unit(risk.band_cuts[i]) || (i > 0 && risk.band_cuts[i] < risk.band_cuts[i - 1]))
       return Status::error(FS_ERR_VALUE, "band_cuts must be ascending within [0, 1]");
   }
-  if (const fb::Calibration* c = r.calibration()) {
-    if (c->method() > fb::CalibrationMethod::MAX) return Status::error(FS_ERR_UNSUPPORTED, "unknown calibration");
-    risk.platt = c->method() == fb::CalibrationMethod::Platt;
-    risk.platt_a = c->a();
-    risk.platt_b = c->b();
-    if (!finite(risk.platt_a) || !finite(risk.platt_b))
-      return Status::error(FS_ERR_VALUE, "the calibration has non-finite parameters");
-  }
+  FS_RETURN_IF_ERROR(read_calibration(r.calibration(), "calibration", &risk.platt, &risk.platt_a, &risk.platt_b));
+  FS_RETURN_IF_ERROR(read_calibration(r.entity_calibration(), "entity calibration", &risk.entity_platt,
+                                      &risk.entity_a, &risk.entity_b));
+  if (const fb::DynamicThreshold* d = r.dynamic()) FS_RETURN_IF_ERROR(read_dynamic(*d, m));
   return Status::ok();
 }
 
@@ -259,10 +332,12 @@ Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out) {
   const fb::Model* model = fb::GetModel(data);
   m->schema_major = model->schema_major();
   m->schema_minor = model->schema_minor();
+  m->checksum = model->checksum();
   const fb::ModelBody& body = *model->body();
   FS_RETURN_IF_ERROR(read_columns(*body.spec(), *m));
   FS_RETURN_IF_ERROR(read_features(*body.spec(), *m));
   FS_RETURN_IF_ERROR(read_window(*body.spec()->window(), *m));
+  build_reason_groups(*m);
   std::vector<TensorView> tensors;
   FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
   FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));

@@ -7,10 +7,18 @@
 
 namespace fraudscore {
 
-// Fill probability, raw_probability, band and decision from the network's logit.
-void assess_risk(const RiskSpec& risk, float logit, fs_result* out);
+// The calibrated probability of a network logit (Platt on the logit, so that
+// scores near 0 or 1 keep their precision).
+double calibrated_probability(const RiskSpec& risk, float logit);
+// The same for the entity-level output (lstm_attn's enterprise risk).
+double calibrated_entity_risk(const RiskSpec& risk, float logit);
+
+// Fill probability, raw_probability and band from the network's logit, and
+// the decision from the given thresholds (fixed or dynamic).
+void assess_risk(const RiskSpec& risk, float logit, double block_threshold, double review_threshold,
+                 fs_result* out);
 
 fs_band band_for(const RiskSpec& risk, double probability);
-fs_decision decision_for(const RiskSpec& risk, double probability);
+fs_decision decision_for(double probability, double block_threshold, double review_threshold);
 
 }  // namespace fraudscore

@@ -1,38 +1,74 @@
 #include "session.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #include "feature_pipeline.h"
+#include "reason_codes.h"
 #include "risk.h"
 
 namespace fraudscore {
 
-Status Session::init(const Model& model, uint32_t max_keys, uint32_t max_batch) {
+Status Session::init(const Model& model, const SessionOptions& options) {
   constexpr uint32_t kMaxBatch = 1u << 16;
-  if (max_batch == 0 || max_keys == 0 || max_batch > kMaxBatch)
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "max_batch must be in 1..%u and max_keys positive", kMaxBatch);
+  constexpr uint32_t kMaxReasons = 64;
+  if (options.max_batch == 0 || options.max_keys == 0 || options.max_batch > kMaxBatch ||
+      options.max_reasons > kMaxReasons)
+    return Status::error(FS_ERR_INVALID_ARGUMENT,
+                         "max_batch must be in 1..%u, max_keys positive and max_reasons at most %u", kMaxBatch,
+                         kMaxReasons);
   model_ = &model;
-  max_batch_ = max_batch;
-  const size_t T = model.window.length, F = model.features.size();
+  max_batch_ = options.max_batch;
+  max_keys_ = options.max_keys;
+  max_reasons_ = options.max_reasons;
+  dynamic_ = options.dynamic_thresholds && model.risk.dynamic.enabled;
+  return allocate(model);
+}
+
+Status Session::allocate(const Model& model) {
+  const size_t T = model.window.length, F = model.features.size(), G = model.reason_groups.size();
+  const size_t B = max_batch_;
   // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
-  if (uint64_t{max_batch} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
-    return Status::error(FS_ERR_NO_MEMORY, "a session of batch %u does not fit in memory", max_batch);
-  FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), model.window.per_key, max_keys));
+  if (uint64_t{max_batch_ + G} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
+    return Status::error(FS_ERR_NO_MEMORY, "a session of batch %u does not fit in memory", max_batch_);
+  FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), model.window.per_key,
+                                   max_keys_));
+  if (dynamic_) FS_RETURN_IF_ERROR(thresholds_.init(model.risk));
+  const size_t reason_windows = max_reasons_ ? G : 0;
   try {
-    staged_.assign(max_batch * F, 0.0f);
-    keys_.assign(max_batch, 0);
-    input_.assign(max_batch * T * F, 0.0f);
-    valid_.assign(max_batch, 0);
-    logits_.assign(max_batch, 0.0f);
-    attention_.assign(max_batch * T, 0.0f);
+    staged_.assign(B * F, 0.0f);
+    keys_.assign(B, 0);
+    input_.assign(B * T * F, 0.0f);
+    valid_.assign(B, 0);
+    logits_.assign(B, 0.0f);
+    entity_logits_.assign(B, 0.0f);
+    clusters_.assign(B, -1);
+    attention_.assign(B * T, 0.0f);
     last_attention_.assign(T, 0.0f);
-    workspace_.assign(model.network->workspace_floats(max_batch), 0.0f);
+    workspace_.assign(model.network->workspace_floats(B > reason_windows ? B : reason_windows), 0.0f);
+    reason_windows_.assign(reason_windows * T * F, 0.0f);
+    reason_valid_.assign(reason_windows, 0);
+    reason_logits_.assign(reason_windows, 0.0f);
+    reason_contributions_.assign(reason_windows, 0.0);
+    reasons_.assign(B * max_reasons_, fs_reason{});
   } catch (const std::bad_alloc&) {
-    return Status::error(FS_ERR_NO_MEMORY, "out of memory for a session of batch %u", max_batch);
+    return Status::error(FS_ERR_NO_MEMORY, "out of memory for a session of batch %u", max_batch_);
   }
   return Status::ok();
+}
+
+void Session::reset() {
+  windows_.clear();
+  if (dynamic_) thresholds_.reset();
+}
+
+uint32_t Session::segment_of(const fs_value* row) const {
+  const int32_t column = model_->risk.dynamic.segment_column;
+  if (!dynamic_ || column < 0) return 0;
+  return segment_index(model_->columns[static_cast<size_t>(column)], row[column]);
 }
 
 Status Session::score(const fs_value* rows, size_t row_count, size_t value_count, fs_result* results,
@@ -41,6 +77,7 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu rows exceed the session's max_batch of %u", row_count,
                          max_batch_);
   const Model& m = *model_;
+  const Network& net = *m.network;
   const size_t T = m.window.length, F = m.features.size();
   // Validate every row before any window changes.
   for (size_t r = 0; r < row_count; ++r) {
@@ -55,20 +92,53 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     const uint32_t slot = windows_.push(keys_[r], &staged_[r * F]);
     valid_[r] = windows_.copy_window(slot, &input_[r * T * F]);
   }
-  m.network->forward({input_.data(), valid_.data(), row_count}, workspace_.data(),
-                     {logits_.data(), m.network->has_attention() ? attention_.data() : nullptr});
+  NetworkOutput outputs{logits_.data(), net.has_attention() ? attention_.data() : nullptr};
+  outputs.entity_logits = net.has_entity_output() ? entity_logits_.data() : nullptr;
+  outputs.clusters = net.cluster_count() ? clusters_.data() : nullptr;
+  net.forward({input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
+
+  const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
+                              reason_contributions_.data(), workspace_.data()};
   for (size_t r = 0; r < row_count; ++r) {
     fs_result& out = results[r];
-    assess_risk(m.risk, logits_[r], &out);
+    const fs_value* row = rows + r * value_count;
+    out.segment = segment_of(row);
+    // Rows are decided in order: each row's thresholds include every earlier row.
+    const double p = calibrated_probability(m.risk, logits_[r]);
+    const AppliedThresholds applied = dynamic_ ? thresholds_.observe(out.segment, p)
+                                               : AppliedThresholds{m.risk.decision_threshold, m.risk.review_threshold};
+    assess_risk(m.risk, logits_[r], applied.block, applied.review, &out);
     out.window_length = static_cast<uint32_t>(T);
     out.valid_steps = valid_[r];
     out.attention = nullptr;
-    if (m.network->has_attention()) {
+    if (net.has_attention()) {
       float* dst = attention_out ? attention_out + r * T : nullptr;
       if (dst) std::memcpy(dst, &attention_[r * T], T * sizeof(float));
       out.attention = dst;
     }
+    out.entity_risk = net.has_entity_output() ? calibrated_entity_risk(m.risk, entity_logits_[r])
+                                              : std::numeric_limits<double>::quiet_NaN();
+    out.grade_index = net.cluster_count() ? clusters_[r] : -1;
+    out.grade = net.cluster_count() ? net.cluster_label(static_cast<uint32_t>(clusters_[r])) : nullptr;
+    out.reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
+    out.reason_count = 0;
+    if (max_reasons_)
+      occlusion_reasons(m, &input_[r * T * F], valid_[r], out.probability, scratch, max_reasons_,
+                        &reasons_[r * max_reasons_], &out.reason_count);
   }
+  return Status::ok();
+}
+
+Status Session::feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label) {
+  if (!dynamic_) return Status::error(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
+  if (value_count != model_->columns.size())
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
+                         model_->columns.size());
+  if (!(probability >= 0.0 && probability <= 1.0))
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "feedback probability %g is not in [0, 1]", probability);
+  if (label != FS_FEEDBACK_CONFIRMED_FRAUD && label != FS_FEEDBACK_FALSE_ALARM)
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "unknown feedback label %d", static_cast<int>(label));
+  thresholds_.feedback(segment_of(row), probability, label == FS_FEEDBACK_CONFIRMED_FRAUD);
   return Status::ok();
 }
 

@@ -1,10 +1,12 @@
-// A scoring session: windows plus every buffer the network needs for
-// max_batch windows, all allocated by create(). score() never allocates.
+// A scoring session: windows, dynamic thresholds and every buffer the network
+// needs for max_batch windows (and for reason codes), all allocated by init().
+// score() never allocates.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "dynamic_thresholds.h"
 #include "fraudscore/fraudscore.h"
 #include "model.h"
 #include "status.h"
@@ -12,12 +14,21 @@
 
 namespace fraudscore {
 
+struct SessionOptions {
+  uint32_t max_keys = 4096;
+  uint32_t max_batch = 256;
+  uint32_t max_reasons = 3;
+  bool dynamic_thresholds = true;  // used only if the model enables them
+};
+
 class Session {
  public:
-  Status init(const Model& model, uint32_t max_keys, uint32_t max_batch);
-  void reset() { windows_.clear(); }
+  Status init(const Model& model, const SessionOptions& options);
+  void reset();
   uint32_t key_count() const { return windows_.key_count(); }
   uint32_t max_batch() const { return max_batch_; }
+  bool dynamic() const { return dynamic_; }
+  uint64_t model_checksum() const { return model_->checksum; }
 
   // Score rows in order (see fs_session_score_batch). On a refused row
   // nothing changes and *failed_row names it.
@@ -28,18 +39,35 @@ class Session {
     return score(row, 1, value_count, result, last_attention_.data(), nullptr);
   }
 
+  Status feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label);
+  const DynamicThresholds* thresholds() const { return dynamic_ ? &thresholds_ : nullptr; }
+  DynamicThresholds* thresholds() { return dynamic_ ? &thresholds_ : nullptr; }
+
  private:
+  Status allocate(const Model& model);
+  uint32_t segment_of(const fs_value* row) const;
+
   const Model* model_ = nullptr;
-  uint32_t max_batch_ = 0;
+  uint32_t max_batch_ = 0, max_keys_ = 0, max_reasons_ = 0;
+  bool dynamic_ = false;
   WindowStore windows_;
+  DynamicThresholds thresholds_;
   std::vector<float> staged_;      // [max_batch, features]
   std::vector<uint64_t> keys_;     // [max_batch]
   std::vector<float> input_;       // [max_batch, steps, features]
   std::vector<uint32_t> valid_;    // [max_batch]
   std::vector<float> logits_;      // [max_batch]
+  std::vector<float> entity_logits_;  // [max_batch]
+  std::vector<int32_t> clusters_;  // [max_batch]
   std::vector<float> attention_;   // [max_batch, steps]
   std::vector<float> last_attention_;  // [steps]
-  std::vector<float> workspace_;
+  std::vector<float> workspace_;   // for max(max_batch, reason groups) windows
+  // Reason codes: occluded copies of one window, and the results' reasons.
+  std::vector<float> reason_windows_;
+  std::vector<uint32_t> reason_valid_;
+  std::vector<float> reason_logits_;
+  std::vector<double> reason_contributions_;
+  std::vector<fs_reason> reasons_;  // [max_batch, max_reasons]
 };
 
 }  // namespace fraudscore

@@ -1,7 +1,10 @@
 // Train/serve parity: feed a golden file's raw rows, in order, to a fresh
-// session and compare with the trainer's expectations (probability and
-// attention within 1e-5; decisions and bands equal except within 1e-5 of a
-// threshold). Usage: golden_parity MODEL GOLDEN.csv [MIN_ROWS]
+// session (the model's default thresholds: dynamic where it enables them)
+// and compare with the trainer's expectations: probability, attention, entity
+// risk, applied threshold and reason contributions within 1e-5; decisions and
+// bands equal except within 1e-5 of a threshold; grades and reason codes equal
+// except where two contributions tie within 1e-5. Columns a model kind does
+// not produce are absent or empty. Usage: golden_parity MODEL GOLDEN.csv [MIN_ROWS]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +35,48 @@ std::vector<double> split_numbers(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+struct Reason {
+  std::string code;
+  double contribution;
+};
+
+// "CODE=0.0123;CODE2=0.004"
+std::vector<Reason> split_reasons(const std::string& text) {
+  std::vector<Reason> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(';', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    const size_t eq = item.find('=');
+    out.push_back({item.substr(0, eq), eq == std::string::npos ? 0.0 : std::strtod(item.c_str() + eq + 1, nullptr)});
+    start = end + 1;
+  }
+  return out;
+}
+
+// Largest difference between expected and computed reasons; codes may differ
+// only where contributions tie within the tolerance (a swap in order, or a
+// reason at the cut-off whose contribution is ~0).
+double reason_difference(const std::vector<Reason>& expected, const fs_result& r) {
+  double worst = 0;
+  const size_t n = expected.size() > r.reason_count ? expected.size() : r.reason_count;
+  for (size_t i = 0; i < n; ++i) {
+    const double e = i < expected.size() ? expected[i].contribution : 0.0;
+    const double c = i < r.reason_count ? r.reasons[i].contribution : 0.0;
+    double d = std::fabs(e - c);
+    if (i < expected.size() && i < r.reason_count && expected[i].code != r.reasons[i].code) {
+      // A swap: the same code must be elsewhere in the core's list with a near-equal contribution.
+      bool found = false;
+      for (uint32_t j = 0; j < r.reason_count; ++j)
+        if (expected[i].code == r.reasons[j].code) found = std::fabs(r.reasons[j].contribution - e) <= kTolerance;
+      if (!found && !(e <= kTolerance && c <= kTolerance)) d = 1.0;
+    }
+    worst = std::fmax(worst, d);
+  }
+  return worst;
 }
 
 bool near_any(double p, const double* cuts, int n) {
@@ -69,41 +114,64 @@ int main(int argc, char** argv) {
               f_valid = find(header, "expected_valid_steps"), f_att = find(header, "expected_attention");
     if (f_p < 0 || f_raw < 0 || f_dec < 0 || f_band < 0 || f_valid < 0 || f_att < 0)
       return std::fprintf(stderr, "golden file lacks an expected_* column\n"), 2;
+    // Added with schema 1.1; absent from the crnn files of 1.0.
+    const int f_entity = find(header, "expected_entity_risk"), f_grade = find(header, "expected_grade"),
+              f_threshold = find(header, "expected_threshold"), f_reasons = find(header, "expected_reasons");
 
-    fs_session_options options{1u << 16, 1};
+    fs_session_options options{1u << 16, 1, f_reasons >= 0 ? 3 : -1, FS_THRESHOLDS_MODEL};
     fraudscore::SessionHandle session(model, options);
-    const double decision_cuts[2] = {info.decision_threshold, info.review_threshold};
     size_t rows = 0, failed = 0, decisions_near = 0;
-    double max_dp = 0, max_draw = 0, max_da = 0;
+    double max_dp = 0, max_draw = 0, max_da = 0, max_dentity = 0, max_dthreshold = 0, max_dreason = 0;
     std::vector<fs_value> row(field_of.size());
     while (csv.next(fields)) {
       for (size_t c = 0; c < field_of.size(); ++c) row[c] = fraudscore::text_value(fields[field_of[c]]);
       const fs_result r = session.score(row);
       const double p = std::strtod(fields[f_p].c_str(), nullptr);
       const double raw = std::strtod(fields[f_raw].c_str(), nullptr);
-      const std::vector<double> att = split_numbers(fields[f_att]);
       const double dp = std::fabs(r.probability - p), draw = std::fabs(r.raw_probability - raw);
-      double da = att.size() == r.window_length ? 0.0 : 1.0;
-      for (size_t t = 0; t < att.size() && t < r.window_length; ++t)
-        da = std::fmax(da, std::fabs(static_cast<double>(r.attention[t]) - att[t]));
+      double da = 0.0;
+      if (!fields[f_att].empty() || r.attention) {
+        const std::vector<double> att = split_numbers(fields[f_att]);
+        da = r.attention && att.size() == r.window_length ? 0.0 : 1.0;
+        for (size_t t = 0; r.attention && t < att.size() && t < r.window_length; ++t)
+          da = std::fmax(da, std::fabs(static_cast<double>(r.attention[t]) - att[t]));
+      }
+      double dentity = 0.0, dthreshold = 0.0, dreason = 0.0;
+      if (f_entity >= 0 && !fields[f_entity].empty())
+        dentity = std::fabs(r.entity_risk - std::strtod(fields[f_entity].c_str(), nullptr));
+      else if (!std::isnan(r.entity_risk))
+        dentity = 1.0;  // the core gives an output the trainer did not
+      if (f_threshold >= 0 && !fields[f_threshold].empty())
+        dthreshold = std::fabs(r.block_threshold - std::strtod(fields[f_threshold].c_str(), nullptr));
+      if (f_reasons >= 0) dreason = reason_difference(split_reasons(fields[f_reasons]), r);
+      const bool grade_ok = f_grade < 0 || fields[f_grade].empty() ? r.grade == nullptr
+                                                                   : r.grade && fields[f_grade] == r.grade;
       max_dp = std::fmax(max_dp, dp);
       max_draw = std::fmax(max_draw, draw);
       max_da = std::fmax(max_da, da);
-      bool ok = dp <= kTolerance && draw <= kTolerance && da <= kTolerance &&
+      max_dentity = std::fmax(max_dentity, dentity);
+      max_dthreshold = std::fmax(max_dthreshold, dthreshold);
+      max_dreason = std::fmax(max_dreason, dreason);
+      bool ok = dp <= kTolerance && draw <= kTolerance && da <= kTolerance && dentity <= kTolerance &&
+                dthreshold <= kTolerance && dreason <= kTolerance && grade_ok &&
                 r.valid_steps == std::strtoul(fields[f_valid].c_str(), nullptr, 10);
+      const double decision_cuts[2] = {r.block_threshold, r.review_threshold};
       if (fields[f_dec] != fs_decision_name(r.decision)) {
         if (near_any(p, decision_cuts, 2)) ++decisions_near; else ok = false;
       }
       if (fields[f_band] != fs_band_name(r.band) && !near_any(p, info.band_cuts, 3)) ok = false;
       if (!ok && failed++ < 5)
-        std::fprintf(stderr, "row %zu: probability %.9g vs %.9g, attention diff %.3g, decision %s vs %s\n", rows,
-                     r.probability, p, da, fs_decision_name(r.decision), fields[f_dec].c_str());
+        std::fprintf(stderr,
+                     "row %zu: probability %.9g vs %.9g, attention diff %.3g, entity diff %.3g, threshold diff %.3g, "
+                     "reason diff %.3g, grade %s vs %s, decision %s vs %s\n",
+                     rows, r.probability, p, da, dentity, dthreshold, dreason, r.grade ? r.grade : "-",
+                     f_grade >= 0 ? fields[f_grade].c_str() : "-", fs_decision_name(r.decision), fields[f_dec].c_str());
       ++rows;
     }
     if (!csv.error().empty()) return std::fprintf(stderr, "%s\n", csv.error().c_str()), 2;
-    std::printf("%s: %zu rows; max |dp| %.3g, max |d raw| %.3g, max |d attention| %.3g; %zu decisions within 1e-5 "
-                "of a threshold\n",
-                info.name, rows, max_dp, max_draw, max_da, decisions_near);
+    std::printf("%s: %zu rows; max |dp| %.3g, max |d raw| %.3g, max |d attention| %.3g, max |d entity risk| %.3g, "
+                "max |d threshold| %.3g, max |d reason| %.3g; %zu decisions within 1e-5 of a threshold\n",
+                info.name, rows, max_dp, max_draw, max_da, max_dentity, max_dthreshold, max_dreason, decisions_near);
     if (rows < min_rows) {
       std::printf("too few golden rows: %zu < %zu\n", rows, min_rows);
       ++failed;

@@ -270,7 +270,7 @@ TEST_CASE("unsupported schema versions are rejected (with a valid checksum)") {
     uint16_t major, minor;
     const char* shown;
   };
-  const Version versions[] = {{2, 0, "2.0"}, {1, 1, "1.1"}, {0, 0, "0.0"}, {2, 5, "2.5"}, {65535, 0, "65535.0"}};
+  const Version versions[] = {{2, 0, "2.0"}, {1, 2, "1.2"}, {0, 0, "0.0"}, {2, 5, "2.5"}, {65535, 0, "65535.0"}};
   for (const Version& v : versions) {
     TestModelOptions o;
     o.schema_major = v.major;
@@ -282,10 +282,13 @@ TEST_CASE("unsupported schema versions are rejected (with a valid checksum)") {
     INFO("schema " << v.shown);
     CHECK_REJECTED(load(bytes), FS_ERR_VERSION, (std::string("schema version ") + v.shown).c_str());
   }
-  TestModelOptions ok;
-  ok.schema_major = 1;
-  ok.schema_minor = 0;
-  CHECK(load(build_test_model(ok)).status == FS_OK);
+  // 1.0 files (the first crnn models) and 1.1 files are both read.
+  for (const uint16_t minor : {uint16_t{0}, uint16_t{1}}) {
+    TestModelOptions ok;
+    ok.schema_major = 1;
+    ok.schema_minor = minor;
+    CHECK(load(build_test_model(ok)).status == FS_OK);
+  }
 }
 
 TEST_CASE("a tensor with a wrong shape is rejected, naming the tensor") {

@@ -28,6 +28,14 @@ double below(double x) { return std::nextafter(x, -1.0); }
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+// The model's fixed thresholds (dynamic ones are tested in test_dynamic_thresholds.cpp).
+fs_decision decision_for(const RiskSpec& r, double p) {
+  return fraudscore::decision_for(p, r.decision_threshold, r.review_threshold);
+}
+void assess_fixed(const RiskSpec& r, float z, fs_result* out) {
+  fraudscore::assess_risk(r, z, r.decision_threshold, r.review_threshold, out);
+}
+
 }  // namespace
 
 TEST_CASE("bands: below a cut is the lower band, exactly at a cut the higher") {
@@ -73,7 +81,7 @@ TEST_CASE("assess_risk: Platt calibration is applied on the logit") {
     r.platt = false;
     for (float z : logits) {
       fs_result out{};
-      fraudscore::assess_risk(r, z, &out);
+      assess_fixed(r, z, &out);
       CHECK(out.raw_probability == doctest::Approx(sigmoid(z)).epsilon(1e-12));
       CHECK(out.probability == out.raw_probability);
     }
@@ -84,7 +92,7 @@ TEST_CASE("assess_risk: Platt calibration is applied on the logit") {
     r.platt_b = 1.0;
     for (float z : logits) {
       fs_result out{};
-      fraudscore::assess_risk(r, z, &out);
+      assess_fixed(r, z, &out);
       INFO("logit " << z);
       CHECK(out.raw_probability == doctest::Approx(sigmoid(z)).epsilon(1e-12));
       CHECK(out.probability == doctest::Approx(sigmoid(0.5 * z + 1.0)).epsilon(1e-12));
@@ -94,13 +102,13 @@ TEST_CASE("assess_risk: Platt calibration is applied on the logit") {
     // On the logit, not on the probability: sigmoid(a * p + b) would stay
     // within sigmoid(1) .. sigmoid(1.5) = 0.73 .. 0.82 for every input.
     fs_result low{};
-    fraudscore::assess_risk(r, -30.0f, &low);
+    assess_fixed(r, -30.0f, &low);
     CHECK(low.probability < 1e-5);
     CHECK(low.band == FS_BAND_LOW);
     CHECK(low.decision == FS_DECISION_APPROVE);
     // A raw score that would approve, calibrated to block.
     fs_result mid{};
-    fraudscore::assess_risk(r, 0.0f, &mid);
+    assess_fixed(r, 0.0f, &mid);
     CHECK(mid.raw_probability == 0.5);
     CHECK(decision_for(r, mid.raw_probability) == FS_DECISION_STEP_UP);
     CHECK(mid.probability == doctest::Approx(sigmoid(1.0)));
@@ -112,7 +120,7 @@ TEST_CASE("assess_risk: Platt calibration is applied on the logit") {
     r.platt_a = 0.5;
     r.platt_b = 0.0;
     fs_result out{};
-    fraudscore::assess_risk(r, 30.0f, &out);
+    assess_fixed(r, 30.0f, &out);
     // p_raw = 1 - 9.4e-14; logit(p_raw) recomputed from it would lose digits.
     CHECK(1.0 - out.probability == doctest::Approx(1.0 - sigmoid(15.0)).epsilon(1e-9));
   }

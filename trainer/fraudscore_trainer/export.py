@@ -12,9 +12,9 @@ import numpy as np
 from . import schema_gen
 from .features import Spec
 
-SCHEMA_MAJOR, SCHEMA_MINOR = 1, 0
+SCHEMA_MAJOR, SCHEMA_MINOR = 1, 1
 FILE_IDENTIFIER = b"FSMD"
-KIND_CRNN = 1
+KIND_CRNN, KIND_LSTM_ATTN, KIND_LLE_SVM = 1, 2, 3
 FNV_OFFSET, FNV_PRIME, MASK64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
 CHECKSUM_VTABLE_SLOT = 10  # Model.checksum: the 4th field -> vtable offset 4 + 2 * 3
 
@@ -53,6 +53,9 @@ def _features(S, spec: Spec):
         feat.log1p = f.log1p
         feat.clipMin, feat.clipMax = f.clip_min, f.clip_max
         feat.mean, feat.std = f.mean, f.std
+        feat.reasonCode = f.reason_code or None
+        feat.reasonText = f.reason_text or None
+        feat.baseline = float(f.baseline)
         out.append(feat)
     return out
 
@@ -70,30 +73,60 @@ def _spec(S, spec: Spec):
     return fs
 
 
-def _tensors(S, state_dict):
+def _tensors(S, tensors):
+    """float64 numpy arrays become Float64 tensors; everything else (torch
+    tensors included) Float32."""
     out = []
-    for name, value in state_dict.items():
-        arr = np.ascontiguousarray(value.detach().cpu().numpy(), dtype="<f4")
+    for name, value in tensors.items():
+        if hasattr(value, "detach"):
+            value = value.detach().cpu().numpy()
         t = S.Tensor.TensorT()
         t.name = name
+        if isinstance(value, np.ndarray) and value.dtype == np.float64:
+            arr = np.ascontiguousarray(value, dtype="<f8")
+            t.dtype = S.DataType.DataType.Float64
+            t.f64 = arr.reshape(-1)
+        else:
+            arr = np.ascontiguousarray(value, dtype="<f4")
+            t.dtype = S.DataType.DataType.Float32
+            t.f32 = arr.reshape(-1)
         t.shape = np.asarray(arr.shape, dtype="<u4")
-        t.dtype = S.DataType.DataType.Float32
-        t.f32 = arr.reshape(-1)
         out.append(t)
     return out
 
 
-def _risk(S, risk: dict):
+def _calibration(S, platt, prevalence=0.0):
+    cal = S.Calibration.CalibrationT()
+    if platt:
+        cal.method = S.CalibrationMethod.CalibrationMethod.Platt
+        cal.a, cal.b = (float(x) for x in platt)
+        cal.targetPrevalence = float(prevalence)
+    return cal
+
+
+def _dynamic(S, spec: Spec, dyn: dict):
+    d = S.DynamicThreshold.DynamicThresholdT()
+    d.enabled = bool(dyn.get("enabled", True))
+    seg = dyn.get("segment_column")
+    d.segmentColumn = spec.column_index(seg) if seg else -1
+    d.targetAlertRate = float(dyn["target_alert_rate"])
+    d.learningRate = float(dyn.get("learning_rate", 0.02))
+    d.minThreshold, d.maxThreshold = float(dyn["min_threshold"]), float(dyn["max_threshold"])
+    d.feedbackStep = float(dyn.get("feedback_step", 0.1))
+    d.maxFeedbackShift = float(dyn.get("max_feedback_shift", 2.0))
+    return d
+
+
+def _risk(S, spec: Spec, risk: dict):
     r = S.RiskSettings.RiskSettingsT()
     r.decisionThreshold = float(risk["decision_threshold"])
     r.reviewThreshold = float(risk["review_threshold"])
     r.bandCuts = [float(x) for x in risk["band_cuts"]]
-    cal = S.Calibration.CalibrationT()
-    if risk.get("platt"):
-        cal.method = S.CalibrationMethod.CalibrationMethod.Platt
-        cal.a, cal.b = (float(x) for x in risk["platt"])
-        cal.targetPrevalence = float(risk.get("prevalence", 0.0))
-    r.calibration = cal
+    r.calibration = _calibration(S, risk.get("platt"), risk.get("prevalence", 0.0))
+    if risk.get("entity_platt"):
+        r.entityCalibration = _calibration(S, risk["entity_platt"], risk.get("entity_prevalence", 0.0))
+    if risk.get("dynamic"):
+        r.dynamic = _dynamic(S, spec, risk["dynamic"])
     return r
 
 
@@ -117,24 +150,41 @@ def _provenance(S, prov: dict):
     return p
 
 
-def build_model_bytes(name, description, spec: Spec, network_config: dict, state_dict, risk: dict, provenance: dict,
-                      schema_version=(SCHEMA_MAJOR, SCHEMA_MINOR), kind=KIND_CRNN) -> bytes:
+def _camel(key):
+    return "".join(w if i == 0 else w.title() for i, w in enumerate(key.split("_")))
+
+
+def _architecture(S, arch_type, arch_config):
+    arch = getattr(getattr(S, arch_type), arch_type + "T")()
+    for key, value in arch_config.items():
+        if not hasattr(arch, _camel(key)):
+            raise KeyError(f"{arch_type} has no field {key!r}")
+        if isinstance(value, (list, tuple)):
+            value = [str(v) for v in value]
+        elif isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+            value = float(value)
+        else:
+            value = int(value)
+        setattr(arch, _camel(key), value)
+    return arch
+
+
+def build_model_bytes(name, description, spec: Spec, network_config: dict, tensors, risk: dict, provenance: dict,
+                      schema_version=(SCHEMA_MAJOR, SCHEMA_MINOR), kind=KIND_CRNN, arch_type="CrnnConfig") -> bytes:
+    """`tensors`: name -> torch tensor or numpy array (float64 arrays are stored as Float64)."""
     S = schema_gen.schema()
     for mod in ("Column", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
-                "CalibrationMethod", "Provenance", "KeyValue", "Metric", "CrnnConfig", "Architecture", "ModelBody",
-                "Model"):
+                "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",
+                "LstmAttnConfig", "LleSvmConfig", "Architecture", "ModelBody", "Model"):
         schema_gen.submodule(mod)
     body = S.ModelBody.ModelBodyT()
     body.kind = kind
     body.name, body.description = name, description
     body.spec = _spec(S, spec)
-    arch = S.CrnnConfig.CrnnConfigT()
-    for key, value in network_config.items():
-        setattr(arch, "".join(w if i == 0 else w.title() for i, w in enumerate(key.split("_"))), int(value))
-    body.architectureType = S.Architecture.Architecture.CrnnConfig
-    body.architecture = arch
-    body.tensors = _tensors(S, state_dict)
-    body.risk = _risk(S, risk)
+    body.architectureType = getattr(S.Architecture.Architecture, arch_type)
+    body.architecture = _architecture(S, arch_type, network_config)
+    body.tensors = _tensors(S, dict(tensors))
+    body.risk = _risk(S, spec, risk)
     body.provenance = _provenance(S, provenance)
     model = S.Model.ModelT()
     model.schemaMajor, model.schemaMinor = schema_version

@@ -42,6 +42,11 @@ class Feature:
     clip_max: float = NAN
     mean: float = 0.0
     std: float = 1.0
+    # Reason codes (schemas/README.md): features sharing a code are one group;
+    # `baseline` is the transformed value that stands for "typical".
+    reason_code: str = ""
+    reason_text: str = ""
+    baseline: float = 0.0
 
 
 @dataclass

@@ -19,8 +19,19 @@
  *   or per key) and the working buffers the network needs, all sized when the
  *   session is created. Scoring performs no heap allocation. A session may be
  *   used by one thread at a time. Freed by fs_session_free.
- * - Pointers returned inside fs_result (attention) point into the session and
- *   stay valid until the next call on that session.
+ * - Pointers returned inside fs_result (attention, reasons) point into the
+ *   session and stay valid until the next call on that session; strings
+ *   (reason codes and texts, grades) are owned by the model.
+ *
+ * Risk assessment (DESIGN.md's vocabulary, the same for every model kind)
+ * - probability, band, decision; attention per window step (attention models);
+ *   reason codes: the input feature groups whose replacement by their training
+ *   mean lowers the probability most (occlusion), largest first.
+ * - Dynamic thresholds: where the model enables them, a session moves its
+ *   block and review thresholds per segment (e.g. industry sector) to hold the
+ *   model's target alert rate as scores drift, and by labelled feedback
+ *   (fs_session_feedback), within bounds stored in the model. The state is
+ *   small and can be saved and restored (fs_session_save_thresholds).
  */
 #ifndef FRAUDSCORE_FRAUDSCORE_H
 #define FRAUDSCORE_FRAUDSCORE_H
@@ -82,6 +93,13 @@ typedef struct fs_value {
   size_t text_length;
 } fs_value;
 
+/* One reason code of a score. */
+typedef struct fs_reason {
+  const char* code;    /* stable code, e.g. "PAYMENT_DELAY" (owned by the model) */
+  const char* text;    /* a short readable sentence (owned by the model) */
+  double contribution; /* how much the probability falls when this group is typical (> 0) */
+} fs_reason;
+
 typedef struct fs_result {
   double probability;     /* calibrated, in [0, 1] */
   double raw_probability; /* the network's output before calibration */
@@ -93,6 +111,21 @@ typedef struct fs_result {
   const float* attention;
   uint32_t window_length;
   uint32_t valid_steps; /* real (not padded) rows in this window */
+  /* The thresholds this row was decided with: the model's, or the session's
+   * dynamic ones for this row's segment. */
+  double block_threshold;
+  double review_threshold;
+  uint32_t segment;   /* dynamic-threshold segment of the row (0 when there is one segment) */
+  /* Reason codes, largest contribution first; at most the session's
+   * max_reasons. Point into the session; valid until its next call. */
+  const fs_reason* reasons;
+  uint32_t reason_count;
+  /* lstm_attn: the enterprise's calibrated risk probability; NaN for other kinds. */
+  double entity_risk;
+  /* lle_svm: the K-means cluster and its credit grade (owned by the model);
+   * -1 and NULL for other kinds. */
+  int32_t grade_index;
+  const char* grade;
 } fs_result;
 
 typedef struct fs_model_info {
@@ -109,6 +142,14 @@ typedef struct fs_model_info {
   double review_threshold;
   double band_cuts[3];
   const char* trainer_version;
+  int has_entity_risk;        /* 1 if results carry entity_risk (lstm_attn) */
+  uint32_t grade_count;       /* K-means grades (lle_svm), 0 otherwise; see fs_model_grade */
+  uint32_t reason_group_count; /* see fs_model_reason_group */
+  int dynamic_thresholds;     /* 1 if the model enables dynamic thresholds */
+  int32_t segment_column;     /* their segment column, -1 for one segment */
+  uint32_t segment_count;     /* segments (vocabulary of the segment column + 1 for unknown values) */
+  double target_alert_rate;   /* dynamic thresholds: the alert rate they hold */
+  double min_threshold, max_threshold; /* dynamic thresholds: bounds of the block threshold */
 } fs_model_info;
 
 /* Strings returned by the library (names, messages) are owned by it. */
@@ -117,6 +158,7 @@ FS_API const char* fs_status_name(fs_status status);
 FS_API const char* fs_band_name(fs_band band);         /* "low", "medium", "high", "critical" */
 FS_API const char* fs_decision_name(fs_decision d);    /* "approve", "step_up", "block" */
 FS_API const char* fs_version(void);                    /* library version, e.g. "0.1.0" */
+FS_API const char* fs_kind_name(fs_model_kind kind);   /* "crnn", "lstm_attn", "lle_svm" */
 
 /* Loading: verify the buffer (structure, identifier, version, checksum), then
  * every tensor's shape and value, then plan. `bytes` is copied. */
@@ -131,6 +173,11 @@ FS_API fs_status fs_model_column(const fs_model* model, uint32_t index, const ch
 FS_API fs_status fs_model_find_column(const fs_model* model, const char* name, uint32_t* out_index);
 /* The model's metrics and configuration as recorded by its trainer. */
 FS_API fs_status fs_model_metric(const fs_model* model, uint32_t index, const char** out_name, double* out_value);
+/* Reason group `index` (0..reason_group_count-1): its code and text. */
+FS_API fs_status fs_model_reason_group(const fs_model* model, uint32_t index, const char** out_code,
+                                       const char** out_text);
+/* Credit grade of K-means cluster `index` (lle_svm). */
+FS_API fs_status fs_model_grade(const fs_model* model, uint32_t index, const char** out_grade);
 
 /* Session options. Zero fields pick the defaults. */
 typedef struct fs_session_options {
@@ -140,13 +187,23 @@ typedef struct fs_session_options {
   uint32_t max_keys;
   /* Most rows one fs_session_score_batch call takes (default 256, at most 65536). */
   uint32_t max_batch;
+  /* Reason codes per result: 0 picks the default (3), a negative value turns
+   * them off (each reason group costs one more network pass per row). */
+  int32_t max_reasons;
+  /* FS_THRESHOLDS_MODEL (0): dynamic thresholds if the model enables them;
+   * FS_THRESHOLDS_FIXED: always the model's fixed thresholds. */
+  int32_t threshold_mode;
 } fs_session_options;
+
+enum { FS_THRESHOLDS_MODEL = 0, FS_THRESHOLDS_FIXED = 1 };
+
+typedef enum fs_feedback { FS_FEEDBACK_CONFIRMED_FRAUD = 1, FS_FEEDBACK_FALSE_ALARM = 2 } fs_feedback;
 
 /* Create a session; `options` may be NULL. Every buffer is allocated here. */
 FS_API fs_status fs_session_create(const fs_model* model, const fs_session_options* options,
                                    fs_session** out_session);
 FS_API void fs_session_free(fs_session* session); /* NULL is allowed */
-/* Forget every window. */
+/* Forget every window and return dynamic thresholds to the model's. */
 FS_API fs_status fs_session_reset(fs_session* session);
 /* Number of keys whose windows are held now (0 for global windows). */
 FS_API fs_status fs_session_key_count(const fs_session* session, uint32_t* out_count);
@@ -170,6 +227,24 @@ FS_API fs_status fs_session_score(fs_session* session, const fs_value* row, size
 FS_API fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size_t row_count,
                                         size_t value_count, fs_result* out_results, float* out_attention,
                                         size_t* out_failed_row);
+
+/* A labelled outcome for a row this session scored `probability` (the row's
+ * values give its segment): a confirmed fraud scored below the block
+ * threshold lowers that segment's thresholds one step, a false alarm (a
+ * legitimate row scored at or above the review threshold) raises them; other
+ * outcomes change nothing. FS_ERR_UNSUPPORTED if this session does not use
+ * dynamic thresholds. */
+FS_API fs_status fs_session_feedback(fs_session* session, const fs_value* row, size_t value_count,
+                                     double probability, fs_feedback label);
+
+/* The dynamic-threshold state: its size in bytes, a copy of it (little-endian,
+ * tied to this model by its checksum), and restoring it. Restoring checks
+ * everything first and changes nothing on failure. FS_ERR_UNSUPPORTED if this
+ * session does not use dynamic thresholds. */
+FS_API fs_status fs_session_threshold_state_size(const fs_session* session, size_t* out_size);
+FS_API fs_status fs_session_save_thresholds(const fs_session* session, void* buffer, size_t capacity,
+                                            size_t* out_written);
+FS_API fs_status fs_session_load_thresholds(fs_session* session, const void* buffer, size_t size);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -3,6 +3,7 @@
 #ifndef FRAUDSCORE_FRAUDSCORE_HPP
 #define FRAUDSCORE_FRAUDSCORE_HPP
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -76,6 +77,20 @@ class SessionHandle {
     return r;
   }
   void reset() { check(fs_session_reset(session_.get())); }
+  void feedback(const std::vector<fs_value>& row, double probability, fs_feedback label) {
+    check(fs_session_feedback(session_.get(), row.data(), row.size(), probability, label));
+  }
+  // The dynamic-threshold state, to persist and restore.
+  std::vector<uint8_t> save_thresholds() const {
+    size_t size = 0, written = 0;
+    check(fs_session_threshold_state_size(session_.get(), &size));
+    std::vector<uint8_t> state(size);
+    check(fs_session_save_thresholds(session_.get(), state.data(), state.size(), &written));
+    return state;
+  }
+  void load_thresholds(const std::vector<uint8_t>& state) {
+    check(fs_session_load_thresholds(session_.get(), state.data(), state.size()));
+  }
   fs_session* get() { return session_.get(); }
 
  private:

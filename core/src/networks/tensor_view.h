@@ -1,4 +1,4 @@
-// A verified float32 tensor of the model file, read in place.
+// A verified tensor of the model file (float32 or float64), read in place.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +11,8 @@ namespace fraudscore {
 struct TensorView {
   std::string name;
   std::vector<uint32_t> shape;
-  const float* data = nullptr;
+  const float* data = nullptr;   // Float32 tensors
+  const double* f64 = nullptr;   // Float64 tensors
   size_t count = 0;
 };
 

@@ -1,0 +1,39 @@
+#include "reason_codes.h"
+
+#include <cstring>
+
+#include "risk.h"
+
+namespace fraudscore {
+
+void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps, double probability,
+                       const ReasonScratch& scratch, uint32_t max_reasons, fs_reason* out, uint32_t* count) {
+  const size_t T = m.window.length, F = m.features.size(), G = m.reason_groups.size();
+  const size_t window_floats = T * F;
+  for (size_t g = 0; g < G; ++g) {
+    float* copy = scratch.windows + g * window_floats;
+    std::memcpy(copy, window, window_floats * sizeof(float));
+    float* latest = copy + (T - 1) * F;
+    for (uint32_t feature : m.reason_groups[g].features)
+      latest[feature] = static_cast<float>(m.features[feature].baseline);
+    scratch.valid[g] = valid_steps;
+  }
+  m.network->forward({scratch.windows, scratch.valid, G}, scratch.workspace, {scratch.logits, nullptr});
+  for (size_t g = 0; g < G; ++g)
+    scratch.contributions[g] = probability - calibrated_probability(m.risk, scratch.logits[g]);
+  // Selection by repeated maximum: G is small, and this needs no memory.
+  uint32_t n = 0;
+  while (n < max_reasons) {
+    size_t best = G;
+    for (size_t g = 0; g < G; ++g)
+      if (scratch.contributions[g] > 0 && (best == G || scratch.contributions[g] > scratch.contributions[best]))
+        best = g;
+    if (best == G) break;
+    out[n++] = {m.reason_groups[best].code.c_str(), m.reason_groups[best].text.c_str(),
+                scratch.contributions[best]};
+    scratch.contributions[best] = 0.0;  // taken
+  }
+  *count = n;
+}
+
+}  // namespace fraudscore
