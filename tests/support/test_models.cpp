@@ -122,8 +122,13 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
   const size_t feature_count = o.feature_set == FeatureSet::Full ? kFullFeatureCount : 1;
   for (size_t i = 0; i < feature_count; ++i) {
     const FeatureSpecRow& f = kFullFeatures[i];
+    const bool type_feature = f.a == kColType;
+    const std::string code = type_feature ? "TXN_TYPE" : "CODE_" + std::string(f.name);
+    const std::string text = type_feature ? "Unusual payment type" : "Unusual " + std::string(f.name);
     features.push_back(fb::CreateFeatureDirect(fbb, f.name, f.op, f.a, f.b, f.parameter, f.text, f.log1p, f.clip_min,
-                                               f.clip_max, f.mean, f.std));
+                                               f.clip_max, f.mean, f.std, o.reason_codes ? code.c_str() : nullptr,
+                                               o.reason_codes ? text.c_str() : nullptr,
+                                               o.reason_codes && i == 0 ? kAmountBaseline : 0.0));
   }
   auto window = fb::CreateWindow(fbb, o.window_length, o.per_key ? fb::WindowMode::PerKey : fb::WindowMode::Global,
                                  o.per_key ? static_cast<uint16_t>(kColNameOrig) : uint16_t{0});
@@ -134,7 +139,12 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
   const std::vector<double> cuts(o.band_cuts.begin(), o.band_cuts.end());
   auto calibration = fb::CreateCalibration(fbb, o.platt ? fb::CalibrationMethod::Platt : fb::CalibrationMethod::None,
                                            o.platt_a, o.platt_b, 0.01);
-  auto risk = fb::CreateRiskSettingsDirect(fbb, o.decision_threshold, o.review_threshold, &cuts, calibration);
+  flatbuffers::Offset<fb::DynamicThreshold> dynamic = 0;
+  if (o.dynamic)
+    dynamic = fb::CreateDynamicThreshold(fbb, true, o.dynamic_by_type ? static_cast<int32_t>(kColType) : -1,
+                                         o.target_alert_rate, o.learning_rate, o.min_threshold, o.max_threshold,
+                                         o.feedback_step, o.max_feedback_shift);
+  auto risk = fb::CreateRiskSettingsDirect(fbb, o.decision_threshold, o.review_threshold, &cuts, calibration, dynamic);
 
   std::vector<flatbuffers::Offset<fb::Metric>> metrics;
   for (const auto& m : o.metrics) metrics.push_back(fb::CreateMetricDirect(fbb, m.first.c_str(), m.second));

@@ -52,6 +52,7 @@ constexpr uint32_t kColNameDest = 5;
 constexpr uint32_t kColumnCount = 6;
 
 constexpr uint32_t kFullFeatureCount = 8;
+constexpr double kAmountBaseline = 0.25;
 
 struct TestModelOptions {
   uint16_t window_length = 10;
@@ -78,6 +79,21 @@ struct TestModelOptions {
   bool platt = true;
   double platt_a = 1.5;
   double platt_b = -0.25;
+
+  // Reason codes (schema 1.1): the three type features share the code
+  // TXN_TYPE, the others get their own codes; baselines are 0 except
+  // amount_log's (kAmountBaseline). Off: the 1.0 rule (grouped by column).
+  bool reason_codes = false;
+
+  // Dynamic thresholds (schema 1.1), segmented by `type` if dynamic_by_type.
+  bool dynamic = false;
+  bool dynamic_by_type = true;
+  double target_alert_rate = 0.05;
+  double learning_rate = 0.05;
+  double min_threshold = 0.3;
+  double max_threshold = 0.95;
+  double feedback_step = 0.25;
+  double max_feedback_shift = 1.0;
 
   std::string name = "test-crnn";
   std::string trainer_version = "fraudscore-test-support 1";
