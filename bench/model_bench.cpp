@@ -1,16 +1,18 @@
-// Benchmarks of the crnn network.
+// Benchmarks of a model (any kind; names start with its kind, e.g. crnn/):
 //
-//   crnn/batch1_latency         fs_session_score, one row per call: feature
-//                               pipeline + window store + network + risk.
-//   crnn/batch256_throughput    fs_session_score_batch, 256 rows per call.
-//   crnn/network_batch1         Network::forward on one prepared window.
-//   crnn/network_batch256       Network::forward on 256 prepared windows.
+//   KIND/batch1_latency          fs_session_score, one row per call: feature
+//                                pipeline + window store + network + risk.
+//   KIND/batch1_latency_reasons  the same with 3 reason codes per row.
+//   KIND/batch256_throughput     fs_session_score_batch, 256 rows per call.
+//   KIND/network_batch1          Network::forward on one prepared window.
+//   KIND/network_batch256        Network::forward on 256 prepared windows.
 //
 // The model is read from $FRAUDSCORE_BENCH_MODEL, or else from
-// FRAUDSCORE_BENCH_DEFAULT_MODEL (compiled in). Rows are PaySim-like
-// transactions from a seeded generator whose payers cycle over a few hundred
-// accounts; one session scores the whole pool once at start-up, so every
-// per-key window is full before timing starts.
+// FRAUDSCORE_BENCH_DEFAULT_MODEL (compiled in). Rows come from the CSV file
+// $FRAUDSCORE_BENCH_ROWS (e.g. the model's golden vectors), or, for crnn
+// models, from a seeded PaySim-like generator whose payers cycle over a few
+// hundred accounts. One session scores the whole pool once at start-up, so
+// every per-key window is full before timing starts.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_rows.h"
 #include "fraudscore/fraudscore.h"
 #include "model.h"  // internal: the network-only benchmarks call Network::forward
 
@@ -35,96 +38,15 @@
 
 namespace {
 
+using fraudscore_bench::CsvRowPool;
+using fraudscore_bench::RowPool;
+using fraudscore_bench::TransactionPool;
+
 constexpr size_t kLargeBatch = 256;
 constexpr uint32_t kAccounts = 256;
 constexpr size_t kPoolRows = kAccounts * 12;  // 12 rows per account: every window of up to 12 steps fills
 constexpr size_t kPoolWindows = kLargeBatch * 4;
 constexpr uint64_t kSeed = 20240601;
-
-// ---------------------------------------------------------------------------
-// PaySim-like transactions, as rows in the model's column order.
-
-struct Account {
-  std::string name;
-  double balance;
-};
-
-class TransactionPool {
- public:
-  TransactionPool(const fs_model* model, size_t row_count, uint32_t account_count, uint64_t seed) {
-    fs_model_info info{};
-    fs_model_get_info(model, &info);
-    column_count_ = info.column_count;
-    std::vector<std::string> column_names(column_count_);
-    for (uint32_t c = 0; c < column_count_; ++c) {
-      const char* name = nullptr;
-      fs_column_type type{};
-      fs_model_column(model, c, &name, &type);
-      column_names[c] = name;
-    }
-
-    std::mt19937_64 rng(seed);
-    std::vector<Account> accounts(account_count);
-    std::lognormal_distribution<double> opening_balance(10.0, 2.0);
-    std::bernoulli_distribution empty_account(0.3);
-    for (uint32_t a = 0; a < account_count; ++a)
-      accounts[a] = {"C" + std::to_string(1000000000ULL + 7919ULL * a), empty_account(rng) ? 0.0 : opening_balance(rng)};
-
-    // PaySim's type mix and rough amount scales per type.
-    static const char* const kTypes[] = {"CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"};
-    std::discrete_distribution<int> type_of({22, 35, 1, 34, 8});
-    const double log_amount_mean[] = {11.5, 11.5, 8.0, 8.5, 12.5};
-    std::normal_distribution<double> unit_normal(0.0, 1.0);
-    std::uniform_int_distribution<uint64_t> counterparty(1000000000ULL, 1999999999ULL);
-    std::lognormal_distribution<double> counterparty_balance(11.0, 2.0);
-
-    texts_.resize(row_count * column_count_);
-    std::vector<double> numbers(row_count * column_count_, 0.0);
-    for (size_t r = 0; r < row_count; ++r) {
-      Account& payer = accounts[r % account_count];
-      const int type = type_of(rng);
-      const bool is_payment = type == 3;
-      const double amount = std::round(std::exp(log_amount_mean[type] + unit_normal(rng)) * 100) / 100;
-      const double old_balance = payer.balance;
-      const double new_balance = type == 0 ? old_balance + amount : std::max(old_balance - amount, 0.0);
-      payer.balance = new_balance;
-      const double old_dest = is_payment ? 0.0 : std::round(counterparty_balance(rng) * 100) / 100;
-      const double new_dest = is_payment ? 0.0 : (type == 0 ? std::max(old_dest - amount, 0.0) : old_dest + amount);
-
-      for (uint32_t c = 0; c < column_count_; ++c) {
-        const std::string& column = column_names[c];
-        std::string& text = texts_[r * column_count_ + c];
-        double& number = numbers[r * column_count_ + c];
-        if (column == "step") number = 1.0 + static_cast<double>(r / 40);  // ~40 transactions an hour
-        else if (column == "type") text = kTypes[type];
-        else if (column == "amount") number = amount;
-        else if (column == "oldbalanceOrg") number = old_balance;
-        else if (column == "newbalanceOrig") number = new_balance;
-        else if (column == "oldbalanceDest") number = old_dest;
-        else if (column == "newbalanceDest") number = new_dest;
-        else if (column == "nameOrig") text = payer.name;
-        else if (column == "nameDest") text = (is_payment ? "M" : "C") + std::to_string(counterparty(rng));
-        // Any other column (isFlaggedFraud, ...) is the number 0.
-      }
-    }
-
-    values_.resize(row_count * column_count_);
-    for (size_t i = 0; i < values_.size(); ++i) {
-      const std::string& text = texts_[i];
-      values_[i] = text.empty() ? fs_value{FS_VALUE_NUMBER, numbers[i], nullptr, 0}
-                                : fs_value{FS_VALUE_TEXT, 0.0, text.data(), text.size()};
-    }
-  }
-
-  size_t row_count() const { return values_.size() / column_count_; }
-  size_t column_count() const { return column_count_; }
-  const fs_value* rows(size_t first) const { return &values_[first * column_count_]; }
-
- private:
-  size_t column_count_ = 0;
-  std::vector<std::string> texts_;  // owns the text the values point to
-  std::vector<fs_value> values_;
-};
 
 // ---------------------------------------------------------------------------
 // What every benchmark shares: the model, loaded once through the C API and
@@ -135,7 +57,8 @@ struct BenchContext {
   std::string model_path;
   fs_model* model = nullptr;
   std::unique_ptr<fraudscore::Model> internal_model;
-  std::unique_ptr<TransactionPool> transactions;
+  std::unique_ptr<RowPool> transactions;
+  fs_session* reasons_session = nullptr;  // the same, with 3 reason codes per row
   fs_session* session = nullptr;  // max_batch kLargeBatch; has scored every pool row
   std::vector<float> prepared_windows;  // [kPoolWindows, T, F], z-scored-like values
   std::vector<uint32_t> valid_steps;    // [kPoolWindows], all full windows
@@ -144,12 +67,13 @@ struct BenchContext {
   double flops_per_window() const { return network().flops_per_window(); }
 
   ~BenchContext() {
+    fs_session_free(reasons_session);
     fs_session_free(session);
     fs_model_free(model);
   }
 };
 
-bool load_context(const std::string& path, BenchContext* ctx) {
+bool load_context(const std::string& path, const std::string& rows_path, BenchContext* ctx) {
   ctx->model_path = path;
   if (fs_model_load_file(path.c_str(), &ctx->model) != FS_OK) {
     std::fprintf(stderr, "fraudscore_bench: %s\n", fs_last_error());
@@ -162,17 +86,41 @@ bool load_context(const std::string& path, BenchContext* ctx) {
     std::fprintf(stderr, "fraudscore_bench: %s\n", status.message());
     return false;
   }
-  ctx->transactions.reset(new TransactionPool(ctx->model, kPoolRows, kAccounts, kSeed));
+  if (rows_path.empty()) {
+    fs_model_info info{};
+    fs_model_get_info(ctx->model, &info);
+    if (info.kind != FS_KIND_CRNN) {
+      std::fprintf(stderr, "fraudscore_bench: a %s model needs rows: set FRAUDSCORE_BENCH_ROWS to a CSV\n",
+                   fs_kind_name(info.kind));
+      return false;
+    }
+    ctx->transactions.reset(new TransactionPool(ctx->model, kPoolRows, kAccounts, kSeed));
+  } else {
+    std::unique_ptr<CsvRowPool> csv(new CsvRowPool());
+    std::string error;
+    if (!csv->load(ctx->model, rows_path, kPoolRows, &error)) {
+      std::fprintf(stderr, "fraudscore_bench: %s\n", error.c_str());
+      return false;
+    }
+    ctx->transactions = std::move(csv);
+  }
 
+  // Reason codes cost one network pass per reason group: timed apart.
   fs_session_options options{};
   options.max_keys = 2 * kAccounts;
   options.max_batch = kLargeBatch;
-  const TransactionPool& pool = *ctx->transactions;
+  options.max_reasons = -1;
+  fs_session_options with_reasons = options;
+  with_reasons.max_reasons = 3;
+  const RowPool& pool = *ctx->transactions;
   std::vector<fs_result> results(kLargeBatch);
-  bool ok = fs_session_create(ctx->model, &options, &ctx->session) == FS_OK;
-  for (size_t first = 0; ok && first < pool.row_count(); first += kLargeBatch)
+  bool ok = fs_session_create(ctx->model, &options, &ctx->session) == FS_OK &&
+            fs_session_create(ctx->model, &with_reasons, &ctx->reasons_session) == FS_OK;
+  for (size_t first = 0; ok && first + kLargeBatch <= pool.row_count(); first += kLargeBatch)
     ok = fs_session_score_batch(ctx->session, pool.rows(first), kLargeBatch, pool.column_count(), results.data(),
-                                nullptr, nullptr) == FS_OK;
+                                nullptr, nullptr) == FS_OK &&
+         fs_session_score_batch(ctx->reasons_session, pool.rows(first), kLargeBatch, pool.column_count(),
+                                results.data(), nullptr, nullptr) == FS_OK;
   if (!ok) {
     std::fprintf(stderr, "fraudscore_bench: %s\n", fs_last_error());
     return false;
@@ -221,9 +169,9 @@ void report_call_times(benchmark::State& state, CallTimes& times) {
 // ---------------------------------------------------------------------------
 // The benchmarks.
 
-void session_batch1_latency(benchmark::State& state, const BenchContext* ctx) {
-  fs_session* session = ctx->session;
-  const TransactionPool& pool = *ctx->transactions;
+void session_batch1_latency(benchmark::State& state, const BenchContext* ctx, bool reasons) {
+  fs_session* session = reasons ? ctx->reasons_session : ctx->session;
+  const RowPool& pool = *ctx->transactions;
   fs_result result{};
   CallTimes times(state);
   size_t row = 0;
@@ -244,7 +192,7 @@ void session_batch1_latency(benchmark::State& state, const BenchContext* ctx) {
 
 void session_batch256_throughput(benchmark::State& state, const BenchContext* ctx) {
   fs_session* session = ctx->session;
-  const TransactionPool& pool = *ctx->transactions;
+  const RowPool& pool = *ctx->transactions;
   std::vector<fs_result> results(kLargeBatch);
   const size_t batches = pool.row_count() / kLargeBatch;
   size_t batch = 0;
@@ -291,8 +239,10 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
   const char* env_path = std::getenv("FRAUDSCORE_BENCH_MODEL");
+  const char* env_rows = std::getenv("FRAUDSCORE_BENCH_ROWS");
   BenchContext ctx;
-  if (!load_context(env_path && *env_path ? env_path : FRAUDSCORE_BENCH_DEFAULT_MODEL, &ctx)) return 1;
+  if (!load_context(env_path && *env_path ? env_path : FRAUDSCORE_BENCH_DEFAULT_MODEL, env_rows ? env_rows : "", &ctx))
+    return 1;
   fs_model_info info{};
   fs_model_get_info(ctx.model, &info);
   benchmark::AddCustomContext("fraudscore_model", ctx.model_path);
@@ -307,10 +257,12 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   };
-  add("crnn/batch1_latency", session_batch1_latency);
-  add("crnn/batch256_throughput", session_batch256_throughput);
-  add("crnn/network_batch1", network_forward, size_t{1});
-  add("crnn/network_batch256", network_forward, kLargeBatch);
+  const std::string kind = fs_kind_name(info.kind);
+  add((kind + "/batch1_latency").c_str(), session_batch1_latency, false);
+  add((kind + "/batch1_latency_reasons").c_str(), session_batch1_latency, true);
+  add((kind + "/batch256_throughput").c_str(), session_batch256_throughput);
+  add((kind + "/network_batch1").c_str(), network_forward, size_t{1});
+  add((kind + "/network_batch256").c_str(), network_forward, kLargeBatch);
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
