@@ -95,10 +95,40 @@ class OutputContract(unittest.TestCase):
             self.assertEqual(a.returncode, 0, a.stderr)
             self.assertEqual(a.stdout, b.stdout)
 
+    def test_reasons_and_thresholds_columns(self):
+        out = score(MODELS["on-device"], EXAMPLE)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        header = out.stdout.splitlines()[0].split(",")
+        self.assertEqual(header, ["row", "probability", "band", "decision", "threshold", "raw_probability",
+                                  "valid_steps", "attention", "reasons"])
+        results = list(csv.DictReader(io.StringIO(out.stdout)))
+        blocked = [r for r in results if r["decision"] == "block"]
+        self.assertTrue(blocked)
+        columns = {"type", "amount", "oldbalanceOrg", "step", "nameOrig", "nameDest"}  # 1.0 files: by column
+        for r in results:
+            self.assertEqual(float(r["threshold"]), float(results[0]["threshold"]))  # fixed thresholds
+            reasons = [item.split("=") for item in r["reasons"].split(";") if item]
+            self.assertLessEqual(len(reasons), 3)
+            values = [float(v) for _, v in reasons]
+            self.assertTrue(all(v > 0 for v in values))
+            self.assertEqual(values, sorted(values, reverse=True))
+            self.assertTrue({c for c, _ in reasons} <= columns)
+        self.assertTrue(all(r["reasons"] for r in blocked))
+        none = score(MODELS["on-device"], EXAMPLE, "--reasons", "0")
+        self.assertEqual(none.returncode, 0, none.stderr)
+        self.assertTrue(all(r["reasons"] == "" for r in csv.DictReader(io.StringIO(none.stdout))))
+
+    def test_dynamic_thresholds_need_a_model_that_has_them(self):
+        out = score(MODELS["on-device"], EXAMPLE, "--dynamic-thresholds")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no dynamic threshold settings", out.stderr)
+
     def test_info_describes_the_model(self):
         out = subprocess.run([str(CLI), "info", str(MODELS["on-device"])], capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("name: crnn-on-device", out.stdout)
+        self.assertIn("kind: crnn", out.stdout)
+        self.assertIn("reason amount: amount is unusual", out.stdout)
         self.assertIn("window: 10 (per key)", out.stdout)
         self.assertIn("metric time_split.roc_auc", out.stdout)
 
