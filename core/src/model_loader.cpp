@@ -11,6 +11,7 @@
 #include "model.h"
 #include "model_generated.h"
 #include "networks/crnn.h"
+#include "networks/lstm_attn.h"
 
 namespace fraudscore {
 namespace {
@@ -204,11 +205,22 @@ Status read_crnn(const fb::ModelBody& body, const std::vector<TensorView>& tenso
   return build_crnn(dims, tensors, &m.network);
 }
 
+Status read_lstm_attn(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
+  const fb::LstmAttnConfig* cfg = body.architecture_as_LstmAttnConfig();
+  if (!cfg) return Status::error(FS_ERR_VALUE, "an lstm_attn model needs a LstmAttnConfig architecture");
+  const LstmAttnDims dims{m.window.length, static_cast<uint32_t>(m.features.size()), cfg->lstm_hidden(),
+                          cfg->heads(), cfg->dense_units()};
+  return build_lstm_attn(dims, tensors, &m.network);
+}
+
 Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
   switch (body.kind()) {
     case fb::ModelKind::Crnn:
       m.kind = FS_KIND_CRNN;
       return read_crnn(body, tensors, m);
+    case fb::ModelKind::LstmAttn:
+      m.kind = FS_KIND_LSTM_ATTN;
+      return read_lstm_attn(body, tensors, m);
     default:
       return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
                            body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
