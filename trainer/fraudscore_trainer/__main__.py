@@ -71,6 +71,14 @@ def main(argv=None):
     e = sub.add_parser("example", help="write the example transaction file (examples/transactions.csv)")
     e.add_argument("--out", default=str(REPO / "examples/transactions.csv"))
     e.set_defaults(func=_example)
+    # The other two model families: each module adds its own options.
+    for command, module, text in (
+            ("build-lstm-attn", "lstm_attn_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
+            ("build-lle-svm", "lle_svm_build", "simulate listed companies, train, evaluate and export lle_svm-listed")):
+        p = sub.add_parser(command, help=text)
+        mod = __import__(f"fraudscore_trainer.{module}", fromlist=["add_arguments", "run"])
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
     args = parser.parse_args(argv)
     args.func(args)
 
