@@ -118,6 +118,31 @@ class OutputContract(unittest.TestCase):
         self.assertEqual(none.returncode, 0, none.stderr)
         self.assertTrue(all(r["reasons"] == "" for r in csv.DictReader(io.StringIO(none.stdout))))
 
+    def test_lle_svm_scores_company_years_with_grades(self):
+        model = REPO / "models" / "lle_svm-listed.fsmodel"
+        example = REPO / "examples" / "company_years.csv"
+        out = score(model, example)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.splitlines()[0].split(","),
+                         ["row", "probability", "band", "decision", "grade", "threshold", "raw_probability",
+                          "valid_steps", "attention", "reasons"])
+        info = subprocess.run([str(CLI), "info", str(model)], capture_output=True, text=True).stdout
+        grades = {line.split(": ")[1] for line in info.splitlines() if line.startswith("grade ")}
+        codes = {line.split(":")[0][len("reason "):] for line in info.splitlines() if line.startswith("reason ")}
+        self.assertIn("kind: lle_svm", info)
+        self.assertEqual(len(codes), 26)
+        results = list(csv.DictReader(io.StringIO(out.stdout)))
+        self.assertEqual(len(results), len(read_rows(example)))
+        firsts = 0
+        for r in results:
+            self.assertIn(r["grade"], grades)
+            self.assertEqual(r["attention"], "")  # no attention in this model
+            self.assertIn(r["valid_steps"], {"1", "2"})  # the company's previous year, when it has one
+            firsts += r["valid_steps"] == "1"
+            self.assertTrue({item.split("=")[0] for item in r["reasons"].split(";") if item} <= codes)
+        self.assertGreater(firsts, 0)
+        self.assertLess(firsts, len(results))
+
     def test_dynamic_thresholds_need_a_model_that_has_them(self):
         out = score(MODELS["on-device"], EXAMPLE, "--dynamic-thresholds")
         self.assertNotEqual(out.returncode, 0)
