@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   # the core, the CLI and their tests
-  build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev
+  build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev libeigen3-dev
   libgtest-dev libbenchmark-dev
   # the trainer (Python 3.11, Debian's CPU build of PyTorch)
   python3 python3-flatbuffers python3-torch python3-sklearn python3-numpy python3-pandas

@@ -11,6 +11,7 @@
 #include "model.h"
 #include "model_generated.h"
 #include "networks/crnn.h"
+#include "networks/lle_svm.h"
 #include "networks/lstm_attn.h"
 
 namespace fraudscore {
@@ -213,6 +214,24 @@ Status read_lstm_attn(const fb::ModelBody& body, const std::vector<TensorView>& 
   return build_lstm_attn(dims, tensors, &m.network);
 }
 
+Status read_lle_svm(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
+  const fb::LleSvmConfig* cfg = body.architecture_as_LleSvmConfig();
+  if (!cfg) return Status::error(FS_ERR_VALUE, "an lle_svm model needs a LleSvmConfig architecture");
+  LleSvmDims dims;
+  dims.steps = m.window.length;
+  dims.features = static_cast<uint32_t>(m.features.size());
+  dims.indicators = cfg->indicators();
+  dims.neighbours = cfg->neighbours();
+  dims.embedding_dim = cfg->embedding_dim();
+  dims.derived_clip = cfg->derived_clip();
+  dims.lle_reg = cfg->lle_reg();
+  dims.gamma = cfg->gamma();
+  dims.intercept = cfg->intercept();
+  if (cfg->grades())
+    for (const flatbuffers::String* g : *cfg->grades()) dims.grades.push_back(g->str());
+  return build_lle_svm(dims, tensors, &m.network);
+}
+
 Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
   switch (body.kind()) {
     case fb::ModelKind::Crnn:
@@ -221,6 +240,9 @@ Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView
     case fb::ModelKind::LstmAttn:
       m.kind = FS_KIND_LSTM_ATTN;
       return read_lstm_attn(body, tensors, m);
+    case fb::ModelKind::LleSvm:
+      m.kind = FS_KIND_LLE_SVM;
+      return read_lle_svm(body, tensors, m);
     default:
       return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
                            body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");

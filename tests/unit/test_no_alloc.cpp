@@ -284,3 +284,31 @@ TEST_CASE("per-key eviction churn allocates nothing") {
   CHECK(keys_held == kMaxKeys);
   CHECK(allocations == 0);
 }
+
+// The lle_svm network alone (the loader does not build it yet): forward()
+// carves its double scratch from the workspace and runs Eigen's Cholesky in
+// place. k = 40 takes Eigen's blocked Cholesky path.
+#include "lle_svm_test_model.h"
+
+TEST_CASE("lle_svm forward allocates nothing") {
+  for (uint32_t k : {10u, 40u}) {
+    std::mt19937 rng(7);
+    const fraudscore_test::LleSvmTestModel m = fraudscore_test::random_lle_svm_model(rng, 26, 300, k, 5, 80, 5);
+    std::unique_ptr<fraudscore::Network> net;
+    REQUIRE(fraudscore::build_lle_svm(m.dims, m.views(), &net).is_ok());
+    const size_t batch = 64;
+    std::vector<float> ws(net->workspace_floats(batch));
+    const std::vector<float> windows = random_floats(rng, batch * 2 * 26, -2.0f, 2.0f);
+    std::vector<uint32_t> valid(batch, 2);
+    valid[0] = 1;
+    std::vector<float> logits(batch);
+    std::vector<int32_t> clusters(batch);
+    const size_t before = g_new_calls;
+    for (size_t i = 0; i < 100; ++i)
+      net->forward({&windows[(i % batch) * 2 * 26], &valid[i % batch], 1}, ws.data(),
+                   {&logits[0], nullptr, nullptr, &clusters[0]});
+    net->forward({windows.data(), valid.data(), batch}, ws.data(), {logits.data(), nullptr, nullptr, clusters.data()});
+    CHECK(g_new_calls - before == 0);
+    CHECK(std::isfinite(logits[batch - 1]));
+  }
+}
