@@ -73,7 +73,7 @@ def main(argv=None):
     e.set_defaults(func=_example)
     # The other two model families: each module adds its own options.
     for command, module, text in (
-            ("build-lstm-attn", "lstm_attn_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
+            ("build-lstm-attn", "sme_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
             ("build-lle-svm", "lle_svm_build", "simulate listed companies, train, evaluate and export lle_svm-listed")):
         p = sub.add_parser(command, help=text)
         mod = __import__(f"fraudscore_trainer.{module}", fromlist=["add_arguments", "run"])
