@@ -2,7 +2,6 @@
 invariants, the network's masking, and simulate -> train -> export -> the C++
 core scores the golden rows (probabilities, enterprise risk, attention, reason
 codes and the dynamic thresholds) as the trainer does."""
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,14 +18,7 @@ from fraudscore_trainer.lstm_attn_net import LstmAttn
 from fraudscore_trainer.sme_payments import ANOMALY_TYPES, simulate
 from fraudscore_trainer.sme_payments_spec import sme_spec
 
-TRAINER = Path(__file__).resolve().parents[1]
-
-
-def _tool(env_name, relative):
-    if os.environ.get(env_name):
-        return os.environ[env_name]
-    found = sorted(TRAINER.parent.glob(f"build/*/{relative}"))
-    return str(found[0]) if found else None
+from tests.test_end_to_end import TRAINER, _tool
 
 
 class SimulatorTest(unittest.TestCase):
