@@ -174,13 +174,15 @@ def run(args):
     za_val, zr_val, _ = predict(model, x, idx[rows_val])
     za_test, zr_test, att_test = predict(model, x, idx[rows_test])
     platt = metrics.fit_platt(za_val, ya[rows_val])
-    entity_platt = metrics.fit_platt(zr_val, yr[rows_val])
+    # Tiny data may hold no distress in the validation period: then the risk head stays uncalibrated.
+    has_risk = 0 < yr[rows_val].sum() < len(rows_val)
+    entity_platt = metrics.fit_platt(zr_val, yr[rows_val]) if has_risk else (1.0, 0.0)
     p_val, p_test = _probabilities(za_val, platt), _probabilities(za_test, platt)
     er_val, er_test = _probabilities(zr_val, entity_platt), _probabilities(zr_test, entity_platt)
     risk = risk_settings(ya[rows_val], p_val, platt, float(ya[rows_val].mean()))
     risk["entity_platt"] = entity_platt
     risk["dynamic"] = _dynamic_settings(p_val, risk["decision_threshold"], risk["review_threshold"])
-    entity_threshold = metrics.tune_threshold_max_f1(yr[rows_val], er_val)
+    entity_threshold = metrics.tune_threshold_max_f1(yr[rows_val], er_val) if has_risk else 0.5
 
     log("evaluation (test period, natural prevalence):")
     ours = {"anomaly": metrics.summary(ya[rows_test], p_test, risk["decision_threshold"]),
