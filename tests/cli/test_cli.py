@@ -143,6 +143,40 @@ class OutputContract(unittest.TestCase):
         self.assertGreater(firsts, 0)
         self.assertLess(firsts, len(results))
 
+    def test_lstm_attn_scores_payments_with_enterprise_risk_and_dynamic_thresholds(self):
+        model = REPO / "models" / "lstm_attn-sme.fsmodel"
+        example = REPO / "examples" / "sme_payments.csv"
+        fixed = score(model, example)
+        self.assertEqual(fixed.returncode, 0, fixed.stderr)
+        header = fixed.stdout.splitlines()[0].split(",")
+        self.assertEqual(header[:6], ["row", "probability", "band", "decision", "enterprise_risk", "threshold"])
+        rows = list(csv.DictReader(io.StringIO(fixed.stdout)))
+        self.assertEqual(len(rows), len(read_rows(example)))
+        self.assertEqual(len({r["threshold"] for r in rows}), 1)  # the model's fixed threshold
+        for r in rows:
+            self.assertTrue(0.0 <= float(r["enterprise_risk"]) <= 1.0)
+            weights = [float(w) for w in r["attention"].split(";")]
+            self.assertAlmostEqual(sum(weights), 1.0, places=5)
+        dynamic = score(model, example, "--dynamic-thresholds")
+        self.assertEqual(dynamic.returncode, 0, dynamic.stderr)
+        moved = list(csv.DictReader(io.StringIO(dynamic.stdout)))
+        self.assertEqual(moved[0]["threshold"], rows[0]["threshold"])  # a fresh state starts at the model's
+        self.assertGreater(len({r["threshold"] for r in moved}), 5)
+        self.assertEqual([r["probability"] for r in moved], [r["probability"] for r in rows])
+        with tempfile.TemporaryDirectory() as tmp:
+            state = Path(tmp) / "thresholds.state"
+            first = score(model, example, "--state", str(state))
+            self.assertEqual(first.returncode, 0, first.stderr)
+            self.assertEqual(first.stdout, dynamic.stdout)  # no state yet: the same as a fresh run
+            self.assertTrue(state.read_bytes().startswith(b"FSTH"))
+            second = score(model, example, "--state", str(state))
+            self.assertEqual(second.returncode, 0, second.stderr)
+            self.assertNotEqual(second.stdout, first.stdout)  # carried on from the first run's thresholds
+            state.write_bytes(b"not a state")
+            bad = score(model, example, "--state", str(state))
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertIn("threshold state", bad.stderr)
+
     def test_dynamic_thresholds_need_a_model_that_has_them(self):
         out = score(MODELS["on-device"], EXAMPLE, "--dynamic-thresholds")
         self.assertNotEqual(out.returncode, 0)

@@ -159,7 +159,9 @@ def write_card_and_report(card_path: Path, report_dir: Path, c):
         "## Rebuild", "",
         "```",
         f"cd trainer && /usr/bin/python3 -m fraudscore_trainer build-lstm-attn --enterprises {args.enterprises} "
-        f"--seed {args.seed} --epochs {args.epochs} --max-windows {args.max_windows} --threads {args.threads}",
+        f"--seed {args.seed} --window {args.window} --epochs {args.epochs} --max-windows {args.max_windows} "
+        f"--imbalance {args.imbalance} --compare-epochs {args.compare_epochs} "
+        f"--baseline-windows {args.baseline_windows} --threads {args.threads}",
         "```", "",
     ]
     card_path.write_text("\n".join(card))
