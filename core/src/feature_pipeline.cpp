@@ -71,6 +71,15 @@ Status read_number(const ColumnSpec& col, const fs_value& v, double* out) {
   return Status::ok();
 }
 
+// Position of `text` in the column's vocabulary, or vocabulary.size() if absent.
+size_t vocabulary_index(const ColumnSpec& col, const char* text, size_t length) {
+  for (size_t i = 0; i < col.vocabulary.size(); ++i) {
+    const std::string& word = col.vocabulary[i];
+    if (word.size() == length && std::memcmp(word.data(), text, length) == 0) return i;
+  }
+  return col.vocabulary.size();
+}
+
 Status read_category(const ColumnSpec& col, const fs_value& v, int* out) {
   if (v.kind != FS_VALUE_TEXT || v.text_length == 0) {
     if (v.kind == FS_VALUE_NUMBER)
@@ -83,12 +92,10 @@ Status read_category(const ColumnSpec& col, const fs_value& v, int* out) {
   }
   if (!v.text)  // text_length > 0 with no characters: refuse, never dereference
     return Status::error(FS_ERR_INPUT, "column '%s': text value has a NULL pointer", col.name.c_str());
-  for (size_t i = 0; i < col.vocabulary.size(); ++i) {
-    const std::string& word = col.vocabulary[i];
-    if (word.size() == v.text_length && std::memcmp(word.data(), v.text, v.text_length) == 0) {
-      *out = static_cast<int>(i);
-      return Status::ok();
-    }
+  const size_t index = vocabulary_index(col, v.text, v.text_length);
+  if (index < col.vocabulary.size()) {
+    *out = static_cast<int>(index);
+    return Status::ok();
   }
   if (col.reject_unknown)
     return Status::error(FS_ERR_INPUT, "column '%s': unknown category '%.*s'", col.name.c_str(),
@@ -172,14 +179,9 @@ Status compute_features(const Model& m, const fs_value* row, size_t value_count,
 }
 
 uint32_t segment_index(const ColumnSpec& column, const fs_value& value) {
-  const uint32_t unknown = static_cast<uint32_t>(column.vocabulary.size());
-  if (value.kind != FS_VALUE_TEXT || value.text_length == 0 || !value.text) return unknown;
-  for (size_t i = 0; i < column.vocabulary.size(); ++i) {
-    const std::string& word = column.vocabulary[i];
-    if (word.size() == value.text_length && std::memcmp(word.data(), value.text, value.text_length) == 0)
-      return static_cast<uint32_t>(i);
-  }
-  return unknown;
+  if (value.kind != FS_VALUE_TEXT || value.text_length == 0 || !value.text)
+    return static_cast<uint32_t>(column.vocabulary.size());
+  return static_cast<uint32_t>(vocabulary_index(column, value.text, value.text_length));
 }
 
 }  // namespace fraudscore

@@ -17,24 +17,40 @@ fs_decision decision_for(double p, double block_threshold, double review_thresho
   return FS_DECISION_APPROVE;
 }
 
-double calibrated_probability(const RiskSpec& risk, float logit) {
+namespace {
+
+// Platt on the logit (when set), so that scores near 0 or 1 keep their precision.
+double platt(bool on, double a, double b, float logit) {
   const double z = logit;
-  return risk.platt ? sigmoid_f64(risk.platt_a * z + risk.platt_b) : sigmoid_f64(z);
+  return on ? sigmoid_f64(a * z + b) : sigmoid_f64(z);
+}
+
+}  // namespace
+
+double calibrated_probability(const RiskSpec& risk, float logit) {
+  return platt(risk.platt, risk.platt_a, risk.platt_b, logit);
 }
 
 double calibrated_entity_risk(const RiskSpec& risk, float logit) {
-  const double z = logit;
-  return risk.entity_platt ? sigmoid_f64(risk.entity_a * z + risk.entity_b) : sigmoid_f64(z);
+  return platt(risk.entity_platt, risk.entity_a, risk.entity_b, logit);
+}
+
+void score_probability(const RiskSpec& risk, float logit, fs_result* out) {
+  out->raw_probability = sigmoid_f64(static_cast<double>(logit));
+  out->probability = calibrated_probability(risk, logit);
+  out->band = band_for(risk, out->probability);
+}
+
+void decide(double block_threshold, double review_threshold, fs_result* out) {
+  out->decision = decision_for(out->probability, block_threshold, review_threshold);
+  out->block_threshold = block_threshold;
+  out->review_threshold = review_threshold;
 }
 
 void assess_risk(const RiskSpec& risk, float logit, double block_threshold, double review_threshold,
                  fs_result* out) {
-  out->raw_probability = sigmoid_f64(static_cast<double>(logit));
-  out->probability = calibrated_probability(risk, logit);
-  out->band = band_for(risk, out->probability);
-  out->decision = decision_for(out->probability, block_threshold, review_threshold);
-  out->block_threshold = block_threshold;
-  out->review_threshold = review_threshold;
+  score_probability(risk, logit, out);
+  decide(block_threshold, review_threshold, out);
 }
 
 }  // namespace fraudscore

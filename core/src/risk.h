@@ -13,8 +13,11 @@ double calibrated_probability(const RiskSpec& risk, float logit);
 // The same for the entity-level output (lstm_attn's enterprise risk).
 double calibrated_entity_risk(const RiskSpec& risk, float logit);
 
-// Fill probability, raw_probability and band from the network's logit, and
-// the decision from the given thresholds (fixed or dynamic).
+// Fill probability, raw_probability and band from the network's logit.
+void score_probability(const RiskSpec& risk, float logit, fs_result* out);
+// Fill the decision and the thresholds it was made with (fixed or dynamic).
+void decide(double block_threshold, double review_threshold, fs_result* out);
+// Both.
 void assess_risk(const RiskSpec& risk, float logit, double block_threshold, double review_threshold,
                  fs_result* out);
 

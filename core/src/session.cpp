@@ -103,11 +103,11 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     fs_result& out = results[r];
     const fs_value* row = rows + r * value_count;
     out.segment = segment_of(row);
+    score_probability(m.risk, logits_[r], &out);
     // Rows are decided in order: each row's thresholds include every earlier row.
-    const double p = calibrated_probability(m.risk, logits_[r]);
-    const AppliedThresholds applied = dynamic_ ? thresholds_.observe(out.segment, p)
+    const AppliedThresholds applied = dynamic_ ? thresholds_.observe(out.segment, out.probability)
                                                : AppliedThresholds{m.risk.decision_threshold, m.risk.review_threshold};
-    assess_risk(m.risk, logits_[r], applied.block, applied.review, &out);
+    decide(applied.block, applied.review, &out);
     out.window_length = static_cast<uint32_t>(T);
     out.valid_steps = valid_[r];
     out.attention = nullptr;

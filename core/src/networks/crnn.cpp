@@ -7,22 +7,18 @@
 #include "layers/attention.h"
 #include "layers/conv1d.h"
 #include "layers/lstm.h"
+#include "networks/bilstm_tensors.h"
 
 namespace fraudscore {
 
 std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensor_shapes(const CrnnDims& d) {
-  const uint32_t G = 4 * d.lstm_hidden, D = 2 * d.lstm_hidden;
-  return {
+  const uint32_t D = 2 * d.lstm_hidden;
+  TensorShapes shapes = {
       {"conv.weight", {d.conv_filters, d.features, d.conv_kernel}},
       {"conv.bias", {d.conv_filters}},
-      {"lstm.weight_ih_l0", {G, d.conv_filters}},
-      {"lstm.weight_hh_l0", {G, d.lstm_hidden}},
-      {"lstm.bias_ih_l0", {G}},
-      {"lstm.bias_hh_l0", {G}},
-      {"lstm.weight_ih_l0_reverse", {G, d.conv_filters}},
-      {"lstm.weight_hh_l0_reverse", {G, d.lstm_hidden}},
-      {"lstm.bias_ih_l0_reverse", {G}},
-      {"lstm.bias_hh_l0_reverse", {G}},
+  };
+  append_bilstm_tensor_shapes(d.conv_filters, d.lstm_hidden, &shapes);
+  shapes.insert(shapes.end(), {
       {"attention.proj.weight", {d.attention_dim, D}},
       {"attention.proj.bias", {d.attention_dim}},
       {"attention.score.weight", {1, d.attention_dim}},
@@ -30,7 +26,8 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensor_shapes(co
       {"head.fc1.bias", {d.dense_units}},
       {"head.fc2.weight", {1, d.dense_units}},
       {"head.fc2.bias", {1}},
-  };
+  });
+  return shapes;
 }
 
 namespace {
@@ -41,14 +38,7 @@ class Crnn final : public Network {
     auto get = [&](const char* name) { return find_tensor(t, name)->data; };
     conv_w_ = get("conv.weight");
     conv_b_ = get("conv.bias");
-    const size_t G = 4 * d_.lstm_hidden;
-    bias_sums_.resize(2 * G);
-    for (size_t j = 0; j < G; ++j) {
-      bias_sums_[j] = get("lstm.bias_ih_l0")[j] + get("lstm.bias_hh_l0")[j];
-      bias_sums_[G + j] = get("lstm.bias_ih_l0_reverse")[j] + get("lstm.bias_hh_l0_reverse")[j];
-    }
-    fwd_ = {get("lstm.weight_ih_l0"), get("lstm.weight_hh_l0"), bias_sums_.data()};
-    bwd_ = {get("lstm.weight_ih_l0_reverse"), get("lstm.weight_hh_l0_reverse"), bias_sums_.data() + G};
+    lstm_.read(t, d_.lstm_hidden);
     att_ = {get("attention.proj.weight"), get("attention.proj.bias"), get("attention.score.weight")};
     fc1_w_ = get("head.fc1.weight");
     fc1_b_ = get("head.fc1.bias");
@@ -89,7 +79,7 @@ class Crnn final : public Network {
 
     conv1d_causal_relu_f32(k, {in.batch, d_.steps, d_.features, d_.conv_filters, d_.conv_kernel}, in.windows, conv_w_,
                            conv_b_, columns, conv);
-    bilstm_f32(k, lstm_shape(in.batch), conv, fwd_, bwd_, lstm_scratch, lstm_out);
+    bilstm_f32(k, lstm_shape(in.batch), conv, lstm_.forward(), lstm_.backward(), lstm_scratch, lstm_out);
     additive_attention_f32(k, attention_shape(in.batch), lstm_out, in.valid_steps, att_, att_scratch, att, context);
     const size_t D = 2 * d_.lstm_hidden;
     k.f32_gemm_nt(in.batch, d_.dense_units, D, context, D, fc1_w_, D, fc1_b_, false, dense, d_.dense_units);
@@ -124,8 +114,7 @@ class Crnn final : public Network {
 
   CrnnDims d_;
   const float *conv_w_, *conv_b_;
-  std::vector<float> bias_sums_;
-  LstmDirectionWeights fwd_, bwd_;
+  BilstmWeights lstm_;
   AdditiveAttentionWeights att_;
   const float *fc1_w_, *fc1_b_, *fc2_w_, *fc2_b_;
 };

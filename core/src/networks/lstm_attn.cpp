@@ -7,20 +7,15 @@
 #include "layers/activations.h"
 #include "layers/lstm.h"
 #include "layers/multihead_attention.h"
+#include "networks/bilstm_tensors.h"
 
 namespace fraudscore {
 
 std::vector<std::pair<std::string, std::vector<uint32_t>>> lstm_attn_tensor_shapes(const LstmAttnDims& d) {
-  const uint32_t G = 4 * d.lstm_hidden, E = 2 * d.lstm_hidden, U = d.dense_units;
-  return {
-      {"lstm.weight_ih_l0", {G, d.features}},
-      {"lstm.weight_hh_l0", {G, d.lstm_hidden}},
-      {"lstm.bias_ih_l0", {G}},
-      {"lstm.bias_hh_l0", {G}},
-      {"lstm.weight_ih_l0_reverse", {G, d.features}},
-      {"lstm.weight_hh_l0_reverse", {G, d.lstm_hidden}},
-      {"lstm.bias_ih_l0_reverse", {G}},
-      {"lstm.bias_hh_l0_reverse", {G}},
+  const uint32_t E = 2 * d.lstm_hidden, U = d.dense_units;
+  TensorShapes shapes;
+  append_bilstm_tensor_shapes(d.features, d.lstm_hidden, &shapes);
+  shapes.insert(shapes.end(), {
       {"attention.in_proj_weight", {3 * E, E}},
       {"attention.in_proj_bias", {3 * E}},
       {"attention.out_proj.weight", {E, E}},
@@ -33,7 +28,8 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> lstm_attn_tensor_shap
       {"risk_head.fc1.bias", {U}},
       {"risk_head.fc2.weight", {1, U}},
       {"risk_head.fc2.bias", {1}},
-  };
+  });
+  return shapes;
 }
 
 namespace {
@@ -46,14 +42,7 @@ class LstmAttn final : public Network {
  public:
   LstmAttn(const LstmAttnDims& dims, const std::vector<TensorView>& t) : d_(dims) {
     auto get = [&](const char* name) { return find_tensor(t, name)->data; };
-    const size_t G = 4 * d_.lstm_hidden;
-    bias_sums_.resize(2 * G);
-    for (size_t j = 0; j < G; ++j) {
-      bias_sums_[j] = get("lstm.bias_ih_l0")[j] + get("lstm.bias_hh_l0")[j];
-      bias_sums_[G + j] = get("lstm.bias_ih_l0_reverse")[j] + get("lstm.bias_hh_l0_reverse")[j];
-    }
-    fwd_ = {get("lstm.weight_ih_l0"), get("lstm.weight_hh_l0"), bias_sums_.data()};
-    bwd_ = {get("lstm.weight_ih_l0_reverse"), get("lstm.weight_hh_l0_reverse"), bias_sums_.data() + G};
+    lstm_.read(t, d_.lstm_hidden);
     mha_ = {get("attention.in_proj_weight"), get("attention.in_proj_bias"), get("attention.out_proj.weight"),
             get("attention.out_proj.bias")};
     anomaly_ = {get("anomaly_head.fc1.weight"), get("anomaly_head.fc1.bias"), get("anomaly_head.fc2.weight"),
@@ -99,7 +88,8 @@ class LstmAttn final : public Network {
     float* dense = z + s.z;
     const size_t T = d_.steps, E = 2 * size_t{d_.lstm_hidden};
 
-    bilstm_f32(k, {in.batch, T, d_.features, d_.lstm_hidden}, in.windows, fwd_, bwd_, lstm_scratch, lstm_out);
+    bilstm_f32(k, {in.batch, T, d_.features, d_.lstm_hidden}, in.windows, lstm_.forward(), lstm_.backward(),
+               lstm_scratch, lstm_out);
     multihead_attention_heads_f32(k, mha_shape(in.batch), lstm_out, in.valid_steps, mha_, mha_scratch, concat,
                                   out.attention);
     // The output projection is affine, so the mean of projected rows is the
@@ -153,8 +143,7 @@ class LstmAttn final : public Network {
   }
 
   LstmAttnDims d_;
-  std::vector<float> bias_sums_;
-  LstmDirectionWeights fwd_, bwd_;
+  BilstmWeights lstm_;
   MultiheadAttentionWeights mha_;
   DenseHead anomaly_, risk_;
 };

@@ -1,0 +1,38 @@
+// The tensors of a PyTorch bidirectional nn.LSTM stored under the name
+// "lstm" (the crnn and lstm_attn files both use it): their names and shapes,
+// and reading them for bilstm_f32.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "layers/lstm.h"
+#include "networks/tensor_view.h"
+
+namespace fraudscore {
+
+using TensorShapes = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
+
+// Append the eight "lstm.*" tensors for `in` inputs and `hidden` units per direction.
+void append_bilstm_tensor_shapes(uint32_t in, uint32_t hidden, TensorShapes* shapes);
+
+// A BiLSTM's weights, read in place; each direction's two bias vectors are
+// summed into owned storage at load. Not copyable: the directions point into it.
+class BilstmWeights {
+ public:
+  BilstmWeights() = default;
+  BilstmWeights(const BilstmWeights&) = delete;
+  BilstmWeights& operator=(const BilstmWeights&) = delete;
+  // The tensors must be present with the shapes above (checked by the caller).
+  void read(const std::vector<TensorView>& tensors, uint32_t hidden);
+  const LstmDirectionWeights& forward() const { return fwd_; }
+  const LstmDirectionWeights& backward() const { return bwd_; }
+
+ private:
+  std::vector<float> bias_sums_;  // [2, 4H]
+  LstmDirectionWeights fwd_{}, bwd_{};
+};
+
+}  // namespace fraudscore
