@@ -17,6 +17,8 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  $SUDO apt-get update -qq
+  # A foreign architecture's index that fails to download (a mirror mid-sync) must not stop
+  # the install of native packages: apt-get install reports what is really missing.
+  $SUDO apt-get update -qq || echo "install-deps: apt-get update reported errors; installing anyway" >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -168,6 +168,7 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.target_alert_rate = dyn.enabled ? dyn.target_alert_rate : 0.0;
     info.min_threshold = dyn.enabled ? dyn.min_threshold : m.risk.decision_threshold;
     info.max_threshold = dyn.enabled ? dyn.max_threshold : m.risk.decision_threshold;
+    info.checksum = m.checksum;
     *out = info;
     return FS_OK;
   });
@@ -284,6 +285,23 @@ fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size
     if (!session || (row_count && (!rows || !out_results)))
       return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_score_batch: NULL argument");
     return report(session->session.score(rows, row_count, value_count, out_results, out_attention, out_failed_row));
+  });
+}
+
+fs_status fs_session_append(fs_session* session, const fs_value* row, size_t value_count) {
+  return guarded([&] {
+    if (!session || !row) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_append: NULL argument");
+    return report(session->session.append(row, value_count));
+  });
+}
+
+fs_status fs_session_has_window(fs_session* session, const fs_value* row, size_t value_count, int* out_has) {
+  return guarded([&] {
+    if (!session || !row || !out_has) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_has_window: NULL argument");
+    bool has = false;
+    const fraudscore::Status s = session->session.has_window(row, value_count, &has);
+    if (s.is_ok()) *out_has = has ? 1 : 0;
+    return report(s);
   });
 }
 

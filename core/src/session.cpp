@@ -129,6 +129,20 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   return Status::ok();
 }
 
+Status Session::append(const fs_value* row, size_t value_count) {
+  uint64_t key = 0;
+  FS_RETURN_IF_ERROR(compute_features(*model_, row, value_count, staged_.data(), &key));
+  windows_.push(key, staged_.data());
+  return Status::ok();
+}
+
+Status Session::has_window(const fs_value* row, size_t value_count, bool* out) {
+  uint64_t key = 0;
+  FS_RETURN_IF_ERROR(compute_features(*model_, row, value_count, staged_.data(), &key));
+  *out = windows_.contains(key);
+  return Status::ok();
+}
+
 Status Session::feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label) {
   if (!dynamic_) return Status::error(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
   if (value_count != model_->columns.size())

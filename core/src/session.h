@@ -39,6 +39,12 @@ class Session {
     return score(row, 1, value_count, result, last_attention_.data(), nullptr);
   }
 
+  // Append a row to its window without scoring it or moving thresholds, e.g.
+  // to rebuild windows from rows stored elsewhere. A refused row changes nothing.
+  Status append(const fs_value* row, size_t value_count);
+  // Whether the row's key (or the global window) holds a window now.
+  Status has_window(const fs_value* row, size_t value_count, bool* out);
+
   Status feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label);
   const DynamicThresholds* thresholds() const { return dynamic_ ? &thresholds_ : nullptr; }
   DynamicThresholds* thresholds() { return dynamic_ ? &thresholds_ : nullptr; }

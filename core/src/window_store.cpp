@@ -114,6 +114,13 @@ uint32_t WindowStore::find_or_insert(uint64_t key_hash) {
   return slot;
 }
 
+bool WindowStore::contains(uint64_t key_hash) const {
+  if (!per_key_) return count_[0] > 0;
+  for (uint32_t pos = home(key_hash); table_[pos] != kNone; pos = (pos + 1) & table_mask_)
+    if (key_of_[table_[pos]] == key_hash) return true;
+  return false;
+}
+
 uint32_t WindowStore::push(uint64_t key_hash, const float* features) {
   const uint32_t slot = per_key_ ? find_or_insert(key_hash) : 0;
   float* dst = rows_.data() + (size_t{slot} * steps_ + next_row_[slot]) * features_;

@@ -29,6 +29,10 @@ class WindowStore {
   // left-padded with zeros; returns the number of real rows.
   uint32_t copy_window(uint32_t slot, float* dst) const;
 
+  // Whether `key_hash` has a window held now (for a global window: whether it
+  // holds any row). Does not change recency.
+  bool contains(uint64_t key_hash) const;
+
   uint32_t key_count() const { return per_key_ ? used_ : 0; }
   uint32_t capacity() const { return slots_; }
 

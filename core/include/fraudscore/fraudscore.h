@@ -150,6 +150,7 @@ typedef struct fs_model_info {
   uint32_t segment_count;     /* segments (vocabulary of the segment column + 1 for unknown values) */
   double target_alert_rate;   /* dynamic thresholds: the alert rate they hold */
   double min_threshold, max_threshold; /* dynamic thresholds: bounds of the block threshold */
+  uint64_t checksum;          /* the file's checksum: identifies this exact model version */
 } fs_model_info;
 
 /* Strings returned by the library (names, messages) are owned by it. */
@@ -227,6 +228,18 @@ FS_API fs_status fs_session_score(fs_session* session, const fs_value* row, size
 FS_API fs_status fs_session_score_batch(fs_session* session, const fs_value* rows, size_t row_count,
                                         size_t value_count, fs_result* out_results, float* out_attention,
                                         size_t* out_failed_row);
+
+/* Append `row` to its window without scoring it: no result, thresholds
+ * unchanged. For rebuilding windows from rows kept elsewhere (the agent's
+ * store). The row is validated as by fs_session_score; a refused row changes
+ * nothing. No heap allocation. */
+FS_API fs_status fs_session_append(fs_session* session, const fs_value* row, size_t value_count);
+
+/* *out_has = 1 if the window `row` belongs to is held now (its key's window,
+ * or for a global window any row at all), else 0: a key seen before may have
+ * been evicted (max_keys). The row is validated; the session is unchanged. */
+FS_API fs_status fs_session_has_window(fs_session* session, const fs_value* row, size_t value_count,
+                                       int* out_has);
 
 /* A labelled outcome for a row this session scored `probability` (the row's
  * values give its segment): a confirmed fraud scored below the block

@@ -1,0 +1,114 @@
+// fs_session_append and fs_session_has_window: rebuilding windows from stored
+// rows must give the same scores as having scored those rows, and must leave
+// dynamic thresholds alone.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "fraudscore/fraudscore.h"
+#include "test_models.h"
+
+namespace {
+
+using fraudscore_test::make_row;
+using fraudscore_test::Row;
+
+struct Loaded {
+  fs_model* model = nullptr;
+  fs_session* session = nullptr;
+  explicit Loaded(const fraudscore_test::TestModelOptions& o, uint32_t max_keys = 0) {
+    const std::vector<uint8_t> bytes = fraudscore_test::build_test_model(o);
+    REQUIRE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK);
+    fs_session_options opts{};
+    opts.max_keys = max_keys;
+    opts.max_reasons = -1;
+    REQUIRE(fs_session_create(model, &opts, &session) == FS_OK);
+  }
+  ~Loaded() {
+    fs_session_free(session);
+    fs_model_free(model);
+  }
+};
+
+Row row_for(int i, const char* account) {
+  const char* types[] = {"CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"};
+  return make_row(i, types[i % 5], 17.0 * i * i + 5.0, account, 900.0 * (i % 5), i % 2 ? "M1" : "C2");
+}
+
+}  // namespace
+
+TEST_CASE("append rebuilds a window: the next score equals the score after scoring those rows") {
+  fraudscore_test::TestModelOptions o;
+  o.per_key = true;
+  o.weight_scale = 1.2f;
+  Loaded scored(o), appended(o);
+  for (int i = 0; i < 7; ++i) {
+    const Row r = row_for(i, "C42");
+    fs_result res;
+    REQUIRE(fs_session_score(scored.session, r.data(), r.size(), &res) == FS_OK);
+    REQUIRE(fs_session_append(appended.session, r.data(), r.size()) == FS_OK);
+  }
+  const Row next = row_for(7, "C42");
+  fs_result a, b;
+  REQUIRE(fs_session_score(scored.session, next.data(), next.size(), &a) == FS_OK);
+  REQUIRE(fs_session_score(appended.session, next.data(), next.size(), &b) == FS_OK);
+  CHECK(a.valid_steps == 8);
+  CHECK(b.valid_steps == 8);
+  CHECK(a.probability == b.probability);
+}
+
+TEST_CASE("has_window tells held keys from new and evicted ones") {
+  fraudscore_test::TestModelOptions o;
+  o.per_key = true;
+  Loaded l(o, /*max_keys=*/2);
+  const Row a = row_for(1, "A"), b = row_for(2, "B"), c = row_for(3, "C");
+  int has = -1;
+  REQUIRE(fs_session_has_window(l.session, a.data(), a.size(), &has) == FS_OK);
+  CHECK(has == 0);
+  REQUIRE(fs_session_append(l.session, a.data(), a.size()) == FS_OK);
+  REQUIRE(fs_session_has_window(l.session, a.data(), a.size(), &has) == FS_OK);
+  CHECK(has == 1);
+  REQUIRE(fs_session_append(l.session, b.data(), b.size()) == FS_OK);
+  REQUIRE(fs_session_append(l.session, c.data(), c.size()) == FS_OK);  // evicts A, the least recent
+  REQUIRE(fs_session_has_window(l.session, a.data(), a.size(), &has) == FS_OK);
+  CHECK(has == 0);
+  REQUIRE(fs_session_has_window(l.session, c.data(), c.size(), &has) == FS_OK);
+  CHECK(has == 1);
+}
+
+TEST_CASE("a global window is held once it has a row") {
+  fraudscore_test::TestModelOptions o;
+  Loaded l(o);
+  const Row a = row_for(1, "A");
+  int has = -1;
+  REQUIRE(fs_session_has_window(l.session, a.data(), a.size(), &has) == FS_OK);
+  CHECK(has == 0);
+  REQUIRE(fs_session_append(l.session, a.data(), a.size()) == FS_OK);
+  REQUIRE(fs_session_has_window(l.session, row_for(2, "B").data(), a.size(), &has) == FS_OK);
+  CHECK(has == 1);
+}
+
+TEST_CASE("append leaves dynamic thresholds alone and refuses bad rows without change") {
+  fraudscore_test::TestModelOptions o;
+  o.dynamic = true;
+  o.weight_scale = 1.5f;
+  Loaded l(o);
+  size_t size = 0;
+  REQUIRE(fs_session_threshold_state_size(l.session, &size) == FS_OK);
+  std::vector<uint8_t> before(size), after(size);
+  REQUIRE(fs_session_save_thresholds(l.session, before.data(), size, &size) == FS_OK);
+  for (int i = 0; i < 20; ++i) {
+    const Row r = row_for(i, "A");
+    REQUIRE(fs_session_append(l.session, r.data(), r.size()) == FS_OK);
+  }
+  REQUIRE(fs_session_save_thresholds(l.session, after.data(), size, &size) == FS_OK);
+  CHECK(before == after);
+
+  Row bad = row_for(1, "A");
+  bad[fraudscore_test::kColType] = fs_value{FS_VALUE_TEXT, 0.0, "NOT_A_TYPE", 10};
+  CHECK(fs_session_append(l.session, bad.data(), bad.size()) == FS_ERR_INPUT);
+  CHECK(fs_session_append(l.session, bad.data(), 2) != FS_OK);
+  CHECK(fs_session_append(nullptr, bad.data(), bad.size()) == FS_ERR_INVALID_ARGUMENT);
+  int has = 0;
+  CHECK(fs_session_has_window(l.session, bad.data(), bad.size(), &has) == FS_ERR_INPUT);
+}
