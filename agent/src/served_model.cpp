@@ -1,0 +1,225 @@
+#include "served_model.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+
+namespace fraudscore_agent {
+namespace {
+
+const char* column_type_name(fs_column_type t) {
+  switch (t) {
+    case FS_COLUMN_NUMERIC: return "numeric";
+    case FS_COLUMN_CATEGORICAL: return "categorical";
+    case FS_COLUMN_IDENTIFIER: return "identifier";
+    case FS_COLUMN_TIME: return "time";
+  }
+  return "unknown";
+}
+
+// JSON numbers stay exact in text form for identifier and category columns.
+std::string number_text(const nlohmann::json& v) { return v.dump(); }
+
+}  // namespace
+
+ServedModel::~ServedModel() {
+  fs_session_free(session_);
+  fs_model_free(model_);
+}
+
+std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const std::string& path,
+                                               const std::vector<uint8_t>& bytes, const SessionSettings& settings,
+                                               std::string* error) {
+  std::shared_ptr<ServedModel> m(new ServedModel());
+  m->name_ = name;
+  m->path_ = path;
+  m->settings_ = settings;
+  if (fs_model_load(bytes.data(), bytes.size(), &m->model_) != FS_OK) {
+    *error = fs_last_error();
+    return nullptr;
+  }
+  fs_model_get_info(m->model_, &m->info_);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016" PRIx64, m->info_.checksum);
+  m->version_ = hex;
+  for (uint32_t c = 0; c < m->info_.column_count; ++c) {
+    const char* col = nullptr;
+    fs_column_type type{};
+    fs_model_column(m->model_, c, &col, &type);
+    m->columns_.emplace_back(col);
+    m->column_types_.push_back(type);
+  }
+  fs_session_options options{};
+  options.max_keys = settings.max_keys;
+  options.max_batch = settings.max_batch;
+  options.max_reasons = settings.reasons == 0 ? -1 : settings.reasons;
+  options.threshold_mode = FS_THRESHOLDS_MODEL;
+  if (fs_session_create(m->model_, &options, &m->session_) != FS_OK) {
+    *error = fs_last_error();
+    return nullptr;
+  }
+  m->describe();
+  return m;
+}
+
+void ServedModel::describe() {
+  nlohmann::json columns = nlohmann::json::array();
+  for (size_t c = 0; c < columns_.size(); ++c)
+    columns.push_back({{"name", columns_[c]}, {"type", column_type_name(column_types_[c])}});
+  nlohmann::json metrics = nlohmann::json::object();
+  const char* metric = nullptr;
+  double value = 0.0;
+  for (uint32_t i = 0; fs_model_metric(model_, i, &metric, &value) == FS_OK; ++i) metrics[metric] = value;
+  nlohmann::json reasons = nlohmann::json::array();
+  for (uint32_t i = 0; i < info_.reason_group_count; ++i) {
+    const char *code = nullptr, *text = nullptr;
+    if (fs_model_reason_group(model_, i, &code, &text) == FS_OK) reasons.push_back({{"code", code}, {"text", text}});
+  }
+  nlohmann::json thresholds = {{"block", info_.decision_threshold}, {"review", info_.review_threshold},
+                               {"dynamic", info_.dynamic_thresholds != 0}};
+  if (info_.dynamic_thresholds) {
+    thresholds["segment_column"] =
+        info_.segment_column >= 0 ? nlohmann::json(columns_[static_cast<size_t>(info_.segment_column)]) : nullptr;
+    thresholds["target_alert_rate"] = info_.target_alert_rate;
+    thresholds["min"] = info_.min_threshold;
+    thresholds["max"] = info_.max_threshold;
+  }
+  description_ = {{"name", name_},
+                  {"kind", kind()},
+                  {"version", version_},
+                  {"model_name", info_.name},
+                  {"trainer_version", info_.trainer_version},
+                  {"schema", std::to_string(info_.schema_major) + "." + std::to_string(info_.schema_minor)},
+                  {"columns", columns},
+                  {"window_length", info_.window_length},
+                  {"key_column", info_.key_column >= 0 ? nlohmann::json(columns_[static_cast<size_t>(info_.key_column)])
+                                                       : nlohmann::json(nullptr)},
+                  {"thresholds", thresholds},
+                  {"bands", {{"low", 0.0}, {"medium", info_.band_cuts[0]}, {"high", info_.band_cuts[1]},
+                             {"critical", info_.band_cuts[2]}}},
+                  {"metrics", metrics},
+                  {"reason_codes", reasons},
+                  {"enterprise_risk", info_.has_entity_risk != 0}};
+  if (info_.grade_count) {
+    nlohmann::json grades = nlohmann::json::array();
+    for (uint32_t i = 0; i < info_.grade_count; ++i) {
+      const char* g = nullptr;
+      if (fs_model_grade(model_, i, &g) == FS_OK) grades.push_back(g);
+    }
+    description_["grades"] = grades;
+  }
+}
+
+void ServedModel::finish_row(RowValues* out) const {
+  for (size_t c = 0; c < out->values.size(); ++c)
+    if (out->values[c].kind == FS_VALUE_TEXT) {
+      out->values[c].text = out->texts[c].data();
+      out->values[c].text_length = out->texts[c].size();
+    }
+}
+
+bool ServedModel::row_from_transaction(const nlohmann::json& txn, const KeyHasher& hasher, RowValues* out,
+                                       std::string* error) const {
+  if (!txn.is_object()) {
+    *error = "a transaction must be a JSON object keyed by the model's column names";
+    return false;
+  }
+  for (auto it = txn.begin(); it != txn.end(); ++it) {
+    bool known = false;
+    for (const std::string& c : columns_) known = known || c == it.key();
+    if (!known) {
+      *error = "unknown field '" + it.key() + "': model '" + name_ + "' has no such column";
+      return false;
+    }
+  }
+  const size_t n = columns_.size();
+  out->values.assign(n, fs_value{FS_VALUE_MISSING, 0.0, nullptr, 0});
+  out->texts.assign(n, std::string());
+  out->stored = nlohmann::json::array();
+  out->key.clear();
+  for (size_t c = 0; c < n; ++c) {
+    const auto it = txn.find(columns_[c]);
+    const bool is_key = info_.key_column >= 0 && c == static_cast<size_t>(info_.key_column);
+    if (it == txn.end() || it->is_null()) {
+      out->stored.push_back(nullptr);
+      continue;
+    }
+    if (it->is_number()) {
+      const bool as_text = column_types_[c] == FS_COLUMN_IDENTIFIER || column_types_[c] == FS_COLUMN_CATEGORICAL;
+      if (as_text) {
+        out->texts[c] = number_text(*it);
+        out->values[c].kind = FS_VALUE_TEXT;
+      } else {
+        out->values[c] = fs_value{FS_VALUE_NUMBER, it->get<double>(), nullptr, 0};
+        out->stored.push_back(*it);
+        continue;
+      }
+    } else if (it->is_string()) {
+      out->texts[c] = it->get<std::string>();
+      out->values[c].kind = FS_VALUE_TEXT;
+    } else {
+      *error = "field '" + columns_[c] + "' must be a number, a string or null, not " + it->type_name();
+      return false;
+    }
+    if (is_key) {
+      out->texts[c] = hasher.hash(out->texts[c]);
+      out->key = out->texts[c];
+    }
+    out->stored.push_back(out->texts[c]);
+  }
+  finish_row(out);
+  return true;
+}
+
+bool ServedModel::row_from_stored(const std::string& text, RowValues* out, std::string* error) const {
+  const nlohmann::json row = nlohmann::json::parse(text, nullptr, false);
+  if (!row.is_array() || row.size() != columns_.size()) {
+    *error = "a stored row of model '" + name_ + "' does not match its columns";
+    return false;
+  }
+  const size_t n = columns_.size();
+  out->values.assign(n, fs_value{FS_VALUE_MISSING, 0.0, nullptr, 0});
+  out->texts.assign(n, std::string());
+  for (size_t c = 0; c < n; ++c) {
+    if (row[c].is_number()) {
+      out->values[c] = fs_value{FS_VALUE_NUMBER, row[c].get<double>(), nullptr, 0};
+    } else if (row[c].is_string()) {
+      out->texts[c] = row[c].get<std::string>();
+      out->values[c].kind = FS_VALUE_TEXT;
+    }
+  }
+  out->key = info_.key_column >= 0 ? out->texts[static_cast<size_t>(info_.key_column)] : std::string();
+  out->stored = row;
+  finish_row(out);
+  return true;
+}
+
+nlohmann::json ServedModel::result_json(const fs_result& r) const {
+  nlohmann::json j = {{"probability", r.probability},
+                      {"band", fs_band_name(r.band)},
+                      {"decision", fs_decision_name(r.decision)},
+                      {"raw_probability", r.raw_probability},
+                      {"thresholds", {{"block", r.block_threshold}, {"review", r.review_threshold}}},
+                      {"valid_steps", r.valid_steps}};
+  if (info_.dynamic_thresholds) j["segment"] = r.segment;
+  if (r.attention) {
+    nlohmann::json a = nlohmann::json::array();
+    for (uint32_t t = 0; t < r.window_length; ++t) a.push_back(r.attention[t]);
+    j["attention"] = std::move(a);
+  } else {
+    j["attention"] = nullptr;
+  }
+  nlohmann::json reasons = nlohmann::json::array();
+  for (uint32_t i = 0; i < r.reason_count; ++i)
+    reasons.push_back({{"code", r.reasons[i].code}, {"text", r.reasons[i].text},
+                       {"contribution", r.reasons[i].contribution}});
+  j["reasons"] = std::move(reasons);
+  if (info_.has_entity_risk) j["enterprise_risk"] = std::isfinite(r.entity_risk) ? nlohmann::json(r.entity_risk) : nullptr;
+  if (info_.grade_count) {
+    j["grade"] = r.grade ? nlohmann::json(r.grade) : nullptr;
+    j["grade_index"] = r.grade_index;
+  }
+  return j;
+}
+
+}  // namespace fraudscore_agent

@@ -1,0 +1,83 @@
+// One model the agent serves: the verified model, its scoring session (one
+// thread at a time: lock mutex()), and the conversions between JSON
+// transactions and the core's rows and results.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "fraudscore/fraudscore.h"
+#include "key_hasher.h"
+
+namespace fraudscore_agent {
+
+struct SessionSettings {
+  uint32_t max_keys = 100000;
+  uint32_t max_batch = 256;
+  int32_t reasons = 3;  // reason codes per result; negative: off
+};
+
+// A row for the core: values in column order, the text they point into, and
+// the key (a keyed hash) its window belongs to.
+struct RowValues {
+  std::vector<fs_value> values;
+  std::vector<std::string> texts;  // one per column; values point into these
+  std::string key;                 // "" for a global window
+  nlohmann::json stored;           // the values as a JSON array, key hashed (what the store keeps)
+};
+
+class ServedModel {
+ public:
+  ~ServedModel();
+  ServedModel(const ServedModel&) = delete;
+  ServedModel& operator=(const ServedModel&) = delete;
+
+  // Verify and load `bytes` (fs_model_load: structure, identifier, version,
+  // checksum, shapes) and create the session. nullptr and *error on failure.
+  static std::shared_ptr<ServedModel> load(const std::string& name, const std::string& path,
+                                           const std::vector<uint8_t>& bytes, const SessionSettings& settings,
+                                           std::string* error);
+
+  const std::string& name() const { return name_; }
+  const std::string& path() const { return path_; }
+  const std::string& version() const { return version_; }  // the file's checksum, 16 hex digits
+  const char* kind() const { return fs_kind_name(info_.kind); }
+  const fs_model_info& info() const { return info_; }
+  uint32_t window_length() const { return info_.window_length; }
+  uint32_t max_batch() const { return settings_.max_batch; }
+  const std::vector<std::string>& columns() const { return columns_; }
+  const nlohmann::json& description() const { return description_; }
+
+  // A transaction object -> a row. Unknown fields and values of the wrong
+  // JSON type are errors (the message names the field).
+  bool row_from_transaction(const nlohmann::json& txn, const KeyHasher& hasher, RowValues* out,
+                            std::string* error) const;
+  // A row the store kept (a JSON array in column order, key already hashed).
+  bool row_from_stored(const std::string& text, RowValues* out, std::string* error) const;
+
+  // A result as the API returns it (DESIGN.md's vocabulary plus the model's extras).
+  nlohmann::json result_json(const fs_result& r) const;
+
+  std::mutex& mutex() { return mutex_; }
+  fs_session* session() { return session_; }  // lock mutex() first
+
+ private:
+  ServedModel() = default;
+  void describe();
+  void finish_row(RowValues* out) const;
+
+  std::string name_, path_, version_;
+  SessionSettings settings_;
+  fs_model* model_ = nullptr;
+  fs_session* session_ = nullptr;
+  fs_model_info info_{};
+  std::vector<std::string> columns_;
+  std::vector<fs_column_type> column_types_;
+  nlohmann::json description_;
+  std::mutex mutex_;
+};
+
+}  // namespace fraudscore_agent

@@ -1,0 +1,350 @@
+#include "service.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "json_log.h"
+
+namespace fraudscore_agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Response json_response(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+// Parse a request body that must be a JSON object; on failure *error is a response.
+bool parse_object(const std::string& body, nlohmann::json* out, Response* error) {
+  try {
+    *out = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    *error = error_response(400, std::string("malformed JSON: ") + e.what());
+    return false;
+  }
+  if (!out->is_object()) {
+    *error = error_response(400, "the request body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+// The model a request names (or the default); on failure *error is a response.
+std::shared_ptr<ServedModel> requested_model(const ModelRegistry& registry, const nlohmann::json& request,
+                                             Response* error) {
+  std::string name;
+  if (request.contains("model")) {
+    if (!request["model"].is_string()) {
+      *error = error_response(400, "'model' must be a string");
+      return nullptr;
+    }
+    name = request["model"].get<std::string>();
+  }
+  std::shared_ptr<ServedModel> m = registry.get(name);
+  if (!m) *error = error_response(404, "unknown model '" + name + "'");
+  return m;
+}
+
+std::string route_of(const std::string& path) {
+  if (path == "/v1/score") return "score";
+  if (path == "/v1/feedback") return "feedback";
+  if (path == "/v1/models") return "models";
+  if (path == "/healthz") return "healthz";
+  if (path == "/metrics") return "metrics";
+  return "other";
+}
+
+}  // namespace
+
+Response error_response(int status, const std::string& message, nlohmann::json extra) {
+  nlohmann::json body = {{"error", message}, {"status", status}};
+  for (auto& [k, v] : extra.items()) body[k] = v;
+  return json_response(status, body);
+}
+
+Response Service::handle(const std::string& method, const std::string& path, const std::string& body) {
+  const Clock::time_point start = Clock::now();
+  const std::string route = route_of(path);
+  const bool post = method == "POST", get = method == "GET";
+  Response r;
+  if (route == "other") {
+    r = error_response(404, "no such route: " + method + " " + path);
+  } else if ((route == "score" || route == "feedback") != post || (!post && !get)) {
+    r = error_response(405, "method " + method + " is not allowed on " + path);
+  } else if (route == "score") {
+    r = score(body);
+  } else if (route == "feedback") {
+    r = feedback(body);
+  } else if (route == "models") {
+    r = models();
+  } else if (route == "healthz") {
+    r = health();
+  } else {
+    r = metrics_text();
+  }
+  metrics_.request(route, r.status, seconds_since(start));
+  if (r.status >= 500) JsonLog::error("request_failed", {{"route", route}, {"status", r.status}, {"body", r.body}});
+  else if (r.status >= 400 && JsonLog::enabled(LogLevel::Debug))
+    JsonLog::write(LogLevel::Debug, "request_refused", {{"route", route}, {"status", r.status}, {"body", r.body}});
+  return r;
+}
+
+bool Service::replay(ServedModel& m, const std::string& key, std::string* error) {
+  std::vector<std::string> stored;
+  if (!store_.read_window(m.name(), key, m.window_length(), &stored, error)) return false;
+  RowValues row;
+  for (const std::string& text : stored) {
+    // A stored row the model refuses (e.g. a category a new version dropped) is skipped, not fatal.
+    if (!m.row_from_stored(text, &row, error) ||
+        fs_session_append(m.session(), row.values.data(), row.values.size()) != FS_OK)
+      JsonLog::warn("stored_row_skipped", {{"model", m.name()}, {"key_hash", key}, {"error", fs_last_error()}});
+  }
+  return true;
+}
+
+bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* error) {
+  if (m.info().key_column < 0) return true;  // the global window is restored in prepare()
+  int has = 0;
+  if (fs_session_has_window(m.session(), row.values.data(), row.values.size(), &has) != FS_OK) {
+    *error = fs_last_error();
+    return false;
+  }
+  return has || replay(m, row.key, error);
+}
+
+bool Service::prepare(ServedModel& fresh, const ServedModel* previous, std::string* error) {
+  (void)previous;
+  store_.flush();  // rows scored by the old model are in the store before the new one reads them
+  std::lock_guard<std::mutex> lock(fresh.mutex());
+  std::vector<uint8_t> state;
+  if (fresh.info().dynamic_thresholds && store_.read_thresholds(fresh.name(), fresh.version(), &state)) {
+    if (fs_session_load_thresholds(fresh.session(), state.data(), state.size()) != FS_OK)
+      JsonLog::warn("threshold_state_ignored", {{"model", fresh.name()}, {"error", fs_last_error()}});
+  }
+  if (fresh.info().key_column < 0) {
+    std::string replay_error;
+    if (!replay(fresh, "", &replay_error)) {
+      *error = "cannot restore the window of '" + fresh.name() + "': " + replay_error;
+      return false;
+    }
+  }
+  return true;
+}
+
+Response Service::score(const std::string& body) {
+  const Clock::time_point start = Clock::now();
+  nlohmann::json request;
+  Response failure;
+  if (!parse_object(body, &request, &failure)) return failure;
+  std::shared_ptr<ServedModel> m = requested_model(*registry_, request, &failure);
+  if (!m) return failure;
+  const bool single = request.contains("transaction");
+  if (single == request.contains("transactions"))
+    return error_response(400, "give either 'transaction' (an object) or 'transactions' (an array)");
+  const nlohmann::json* txns = single ? &request["transaction"] : &request["transactions"];
+  if (!single && (!txns->is_array() || txns->empty()))
+    return error_response(400, "'transactions' must be a non-empty array");
+  const size_t n = single ? 1 : txns->size();
+  if (n > m->max_batch())
+    return error_response(413, "at most " + std::to_string(m->max_batch()) + " transactions per request");
+  for (auto it = request.begin(); it != request.end(); ++it)
+    if (it.key() != "model" && it.key() != "transaction" && it.key() != "transactions")
+      return error_response(400, "unknown field '" + it.key() + "'");
+
+  std::vector<RowValues> rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string error;
+    if (!m->row_from_transaction(single ? *txns : (*txns)[i], hasher_, &rows[i], &error))
+      return error_response(400, single ? error : "transaction " + std::to_string(i) + ": " + error,
+                            single ? nlohmann::json::object() : nlohmann::json{{"index", i}});
+  }
+  const size_t columns = m->columns().size();
+  std::vector<fs_value> flat;
+  flat.reserve(n * columns);
+  for (const RowValues& r : rows) flat.insert(flat.end(), r.values.begin(), r.values.end());
+  std::vector<fs_result> results(n);
+  std::vector<float> attention(n * m->window_length());
+  metrics_.stage("parse", seconds_since(start));
+
+  const Clock::time_point scoring = Clock::now();
+  nlohmann::json out = nlohmann::json::array();
+  uint64_t ticket = 0;
+  {
+    std::lock_guard<std::mutex> lock(m->mutex());
+    for (size_t i = 0; i < n; ++i) {
+      std::string error;
+      if (!ensure_window(*m, rows[i], &error))
+        return error_response(422, single ? error : "transaction " + std::to_string(i) + ": " + error,
+                              single ? nlohmann::json::object() : nlohmann::json{{"index", i}});
+    }
+    size_t failed = 0;
+    if (fs_session_score_batch(m->session(), flat.data(), n, columns, results.data(), attention.data(), &failed) !=
+        FS_OK) {
+      const std::string message = fs_last_error();
+      // The core's batch message says "row N: ..."; the API counts transactions.
+      return error_response(422, single ? message : "transaction " + message.substr(message.find(' ') + 1),
+                            single ? nlohmann::json::object() : nlohmann::json{{"index", failed}});
+    }
+    StoreBatch batch;
+    batch.rows.reserve(n);
+    batch.audit.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(m->result_json(results[i]));
+      batch.rows.push_back({m->name(), rows[i].key, rows[i].stored.dump(), m->window_length()});
+      batch.audit.push_back({"score", m->name(), m->version(), rows[i].key, results[i].probability,
+                             fs_decision_name(results[i].decision), fs_band_name(results[i].band)});
+    }
+    size_t size = 0;
+    if (m->info().dynamic_thresholds && fs_session_threshold_state_size(m->session(), &size) == FS_OK) {
+      ThresholdRecord t{m->name(), m->version(), std::vector<uint8_t>(size)};
+      if (fs_session_save_thresholds(m->session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
+    }
+    ticket = store_.submit(std::move(batch));
+  }
+  metrics_.stage("score", seconds_since(scoring));
+
+  const Clock::time_point storing = Clock::now();
+  std::string error;
+  if (!store_.wait_durable(ticket, &error))
+    return error_response(503, "the score could not be stored durably: " + error);
+  metrics_.stage("store", seconds_since(storing));
+  for (size_t i = 0; i < n; ++i) metrics_.decision(m->name(), fs_decision_name(results[i].decision));
+
+  nlohmann::json response = {{"model", m->name()}, {"version", m->version()}, {"kind", m->kind()}};
+  if (single) response["result"] = std::move(out[0]);
+  else response["results"] = std::move(out);
+  return json_response(200, response);
+}
+
+Response Service::feedback(const std::string& body) {
+  nlohmann::json request;
+  Response failure;
+  if (!parse_object(body, &request, &failure)) return failure;
+  std::shared_ptr<ServedModel> m = requested_model(*registry_, request, &failure);
+  if (!m) return failure;
+  for (auto it = request.begin(); it != request.end(); ++it)
+    if (it.key() != "model" && it.key() != "transaction" && it.key() != "probability" && it.key() != "label")
+      return error_response(400, "unknown field '" + it.key() + "'");
+  if (!request.contains("transaction")) return error_response(400, "'transaction' is required");
+  if (!request.contains("probability") || !request["probability"].is_number())
+    return error_response(400, "'probability' (the score the transaction got) must be a number");
+  const double p = request["probability"].get<double>();
+  if (!(p >= 0.0 && p <= 1.0)) return error_response(400, "'probability' must be in [0, 1]");
+  const std::string label = request.value("label", std::string());
+  fs_feedback kind;
+  if (label == "confirmed_fraud") kind = FS_FEEDBACK_CONFIRMED_FRAUD;
+  else if (label == "false_alarm") kind = FS_FEEDBACK_FALSE_ALARM;
+  else return error_response(400, "'label' must be \"confirmed_fraud\" or \"false_alarm\"");
+  if (!m->info().dynamic_thresholds)
+    return error_response(409, "model '" + m->name() + "' does not use dynamic thresholds; feedback has no effect");
+  RowValues row;
+  std::string error;
+  if (!m->row_from_transaction(request["transaction"], hasher_, &row, &error)) return error_response(400, error);
+  uint64_t ticket = 0;
+  {
+    std::lock_guard<std::mutex> lock(m->mutex());
+    if (fs_session_feedback(m->session(), row.values.data(), row.values.size(), p, kind) != FS_OK)
+      return error_response(422, fs_last_error());
+    StoreBatch batch;
+    batch.audit.push_back({"feedback", m->name(), m->version(), row.key, p, label, ""});
+    size_t size = 0;
+    fs_session_threshold_state_size(m->session(), &size);
+    ThresholdRecord t{m->name(), m->version(), std::vector<uint8_t>(size)};
+    if (fs_session_save_thresholds(m->session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
+    ticket = store_.submit(std::move(batch));
+  }
+  if (!store_.wait_durable(ticket, &error))
+    return error_response(503, "the feedback could not be stored durably: " + error);
+  return json_response(200, {{"model", m->name()}, {"version", m->version()}, {"label", label}, {"recorded", true}});
+}
+
+Response Service::models() const {
+  nlohmann::json list = nlohmann::json::array();
+  const auto status = registry_->reload_status();
+  for (const auto& m : registry_->all()) {
+    nlohmann::json d = m->description();
+    const auto it = status.find(m->name());
+    if (it != status.end())
+      d["reload"] = {{"loads", it->second.loads}, {"failures", it->second.failures},
+                     {"last_error", it->second.last_error.empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(it->second.last_error)}};
+    list.push_back(std::move(d));
+  }
+  return json_response(200, {{"default", registry_->default_name()}, {"models", list}});
+}
+
+Response Service::health() const {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& m : registry_->all()) names.push_back(m->name());
+  const bool ok = !names.empty();
+  return json_response(ok ? 200 : 503, {{"status", ok ? "ok" : "no models"}, {"models", names},
+                                        {"default", registry_->default_name()}, {"version", fs_version()}});
+}
+
+Response Service::metrics_text() const {
+  std::string out = metrics_.render();
+  char line[512];
+  out += "# HELP fraudscore_model_info The model served under each name: kind and version (file checksum).\n";
+  out += "# TYPE fraudscore_model_info gauge\n";
+  std::string keys = "# HELP fraudscore_tracked_keys Keys whose windows are held in memory.\n"
+                     "# TYPE fraudscore_tracked_keys gauge\n";
+  for (const auto& m : registry_->all()) {
+    std::snprintf(line, sizeof line, "fraudscore_model_info{model=\"%s\",kind=\"%s\",version=\"%s\"} 1\n",
+                  prometheus_label(m->name()).c_str(), m->kind(), m->version().c_str());
+    out += line;
+    uint32_t count = 0;
+    {
+      std::lock_guard<std::mutex> lock(m->mutex());
+      fs_session_key_count(m->session(), &count);
+    }
+    std::snprintf(line, sizeof line, "fraudscore_tracked_keys{model=\"%s\"} %u\n", prometheus_label(m->name()).c_str(),
+                  count);
+    keys += line;
+  }
+  out += keys;
+  out += "# HELP fraudscore_model_reloads_total Model files loaded (first loads and reloads).\n"
+         "# TYPE fraudscore_model_reloads_total counter\n";
+  std::string failures = "# HELP fraudscore_model_reload_failures_total Model files refused (the old model kept serving).\n"
+                         "# TYPE fraudscore_model_reload_failures_total counter\n"
+                         "# HELP fraudscore_model_reload_error 1 while the newest file of a model was refused.\n"
+                         "# TYPE fraudscore_model_reload_error gauge\n";
+  for (const auto& [name, s] : registry_->reload_status()) {
+    const std::string label = prometheus_label(name);
+    std::snprintf(line, sizeof line, "fraudscore_model_reloads_total{model=\"%s\"} %llu\n", label.c_str(),
+                  static_cast<unsigned long long>(s.loads));
+    out += line;
+    std::snprintf(line, sizeof line,
+                  "fraudscore_model_reload_failures_total{model=\"%s\"} %llu\nfraudscore_model_reload_error{model=\"%s\"} %d\n",
+                  label.c_str(), static_cast<unsigned long long>(s.failures), label.c_str(),
+                  s.last_error.empty() ? 0 : 1);
+    failures += line;
+  }
+  out += failures;
+  const StoreStats st = store_.stats();
+  char store_lines[2048];
+  std::snprintf(store_lines, sizeof store_lines,
+                "# HELP fraudscore_store_bytes Size of the state database and its WAL.\n"
+                "# TYPE fraudscore_store_bytes gauge\nfraudscore_store_bytes %lld\n"
+                "# HELP fraudscore_store_commits_total Group commits (each makes many requests durable).\n"
+                "# TYPE fraudscore_store_commits_total counter\nfraudscore_store_commits_total %llu\n"
+                "# HELP fraudscore_store_batches_total Request batches committed.\n"
+                "# TYPE fraudscore_store_batches_total counter\nfraudscore_store_batches_total %llu\n"
+                "# HELP fraudscore_store_commit_seconds_total Time spent committing.\n"
+                "# TYPE fraudscore_store_commit_seconds_total counter\nfraudscore_store_commit_seconds_total %.6f\n"
+                "# HELP fraudscore_store_failed_commits_total Commits that failed (their requests got 503).\n"
+                "# TYPE fraudscore_store_failed_commits_total counter\nfraudscore_store_failed_commits_total %llu\n",
+                static_cast<long long>(store_.size_bytes()), static_cast<unsigned long long>(st.commits),
+                static_cast<unsigned long long>(st.batches), st.commit_seconds,
+                static_cast<unsigned long long>(st.failed_commits));
+  out += store_lines;
+  Response r;
+  r.body = std::move(out);
+  r.content_type = "text/plain; version=0.0.4";
+  return r;
+}
+
+}  // namespace fraudscore_agent
