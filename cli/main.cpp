@@ -111,7 +111,7 @@ int run_score(const ScoreOptions& opt) {
     if ((opt.dynamic_thresholds || !opt.state_path.empty()) && !info.dynamic_thresholds)
       return fail(opt.model_path + ": this model has no dynamic threshold settings");
     const fs_session_options session_options{opt.max_keys, 1, opt.reasons > 0 ? opt.reasons : -1,
-                                             opt.dynamic_thresholds ? FS_THRESHOLDS_MODEL : FS_THRESHOLDS_FIXED};
+                                             opt.dynamic_thresholds ? FS_THRESHOLDS_MODEL : FS_THRESHOLDS_FIXED, FS_REASONS_ALL};
     fraudscore::SessionHandle session(model, session_options);
     std::vector<uint8_t> state;
     if (!opt.state_path.empty() && read_state(opt.state_path, &state)) session.load_thresholds(state);

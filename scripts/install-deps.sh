@@ -7,6 +7,8 @@ PACKAGES=(
   # the core, the CLI and their tests
   build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev libeigen3-dev
   libgtest-dev libbenchmark-dev
+  # the edge agent (HTTP, JSON, SQLite state, keyed hashing) and its load benchmark
+  libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev wrk jq
   # the trainer (Python 3.11, Debian's CPU build of PyTorch)
   python3 python3-flatbuffers python3-torch python3-sklearn python3-numpy python3-pandas
   python3-matplotlib python3-imblearn python3-xgboost python3-tqdm

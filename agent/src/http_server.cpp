@@ -1,8 +1,11 @@
 #include "http_server.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <httplib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "json_log.h"
@@ -23,6 +26,18 @@ HttpServer::HttpServer(Service& service, Metrics& metrics, HttpOptions options)
   const int threads = options_.threads > 0 ? options_.threads : 64;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_payload_max_length(options_.max_body_bytes);
+  // httplib writes headers and body separately: without TCP_NODELAY the body
+  // waits ~40 ms for the client's delayed ACK.
+  s.set_tcp_nodelay(true);
+  // Debian's httplib 0.11 listens with a backlog of 5: a burst of new
+  // connections would overflow it and clients would see errors. Keep the
+  // listening socket (replacing httplib's default options, SO_REUSEADDR) to
+  // raise the backlog after binding.
+  s.set_socket_options([this](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;
+  });
   s.set_keep_alive_max_count(1000000);
   s.set_keep_alive_timeout(5);
   s.set_read_timeout(5, 0);
@@ -71,11 +86,15 @@ bool HttpServer::bind(std::string* error) {
     *error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
     return false;
   }
+  if (listen_socket_ >= 0 && ::listen(listen_socket_, SOMAXCONN) != 0)
+    JsonLog::warn("listen_backlog_unchanged", {{"error", std::strerror(errno)}});
   return true;
 }
 
 bool HttpServer::run() { return server_->listen_after_bind(); }
 
 void HttpServer::stop() { server_->stop(); }
+
+bool HttpServer::running() const { return server_->is_running(); }
 
 }  // namespace fraudscore_agent

@@ -34,6 +34,7 @@ class HttpServer {
   // Serve until stop(); in-flight requests finish first.
   bool run();
   void stop();
+  bool running() const;  // run() is accepting connections (stop() before that is a no-op)
 
  private:
   Service& service_;
@@ -41,6 +42,7 @@ class HttpServer {
   HttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  int listen_socket_ = -1;
 };
 
 }  // namespace fraudscore_agent

@@ -1,10 +1,12 @@
 // fraudscore-agent: the long-running scorer on a point-of-sale terminal or a
 // store's edge box. See agent/README.md.
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <thread>
 
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch", config.session.max_batch, "most transactions per score request")
       ->capture_default_str();
   app.add_option("--reasons", config.session.reasons, "reason codes per result (0: none)")->capture_default_str();
+  std::string reasons_for = "flagged";
+  app.add_option("--reasons-for", reasons_for, "which results get reason codes: flagged (step_up, block) or all")
+      ->check(CLI::IsMember({"flagged", "all"}))
+      ->capture_default_str();
   app.add_option("--audit-retention-days", config.audit_retention_days, "audit log retention (0: forever)")
       ->capture_default_str();
   app.add_option("--window-retention-days", config.window_retention_days,
@@ -55,6 +61,7 @@ int main(int argc, char** argv) {
   parse_log_level(log_level, &level);
   JsonLog::set_level(level);
   config.durable_full = durability == "full";
+  config.session.reasons_flagged_only = reasons_for == "flagged";
 
   // Signals are taken by one thread with sigwait, so every other thread runs undisturbed.
   sigset_t signals;
@@ -63,6 +70,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // The state database and the hash key are for this agent only.
+  ::umask(0077);
 
   Agent agent;
   std::string error;
@@ -70,7 +79,7 @@ int main(int argc, char** argv) {
     JsonLog::error("startup_failed", {{"error", error}});
     return 1;
   }
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false}, served{false};
   std::unique_ptr<HttpServer> http;
   if (!stdio) {
     http = std::make_unique<HttpServer>(agent.service(), agent.metrics(), config.http);
@@ -84,7 +93,12 @@ int main(int argc, char** argv) {
     sigwait(&signals, &sig);
     if (stopping.exchange(true)) return;
     JsonLog::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    if (http) http->stop();
+    if (http) {
+      // httplib's stop() does nothing until listening has begun: a signal that came during
+      // startup would be lost and the agent would serve on. Wait for run() to start (or end).
+      while (!http->running() && !served) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      http->stop();
+    }
   });
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : agent.registry().all()) models.push_back(m->name());
@@ -92,6 +106,7 @@ int main(int argc, char** argv) {
     JsonLog::info("listening", {{"address", config.http.host}, {"port", http->port()}, {"models", models},
                                 {"default", agent.registry().default_name()}, {"pid", ::getpid()}});
     http->run();
+    served = true;
   } else {
     JsonLog::info("serving_json_lines", {{"models", models}, {"default", agent.registry().default_name()}});
     serve_json_lines(agent.service(), STDIN_FILENO, STDOUT_FILENO, &stopping);

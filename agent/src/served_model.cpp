@@ -54,6 +54,7 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const st
   options.max_batch = settings.max_batch;
   options.max_reasons = settings.reasons == 0 ? -1 : settings.reasons;
   options.threshold_mode = FS_THRESHOLDS_MODEL;
+  options.reasons_for = settings.reasons_flagged_only ? FS_REASONS_FLAGGED : FS_REASONS_ALL;
   if (fs_session_create(m->model_, &options, &m->session_) != FS_OK) {
     *error = fs_last_error();
     return nullptr;

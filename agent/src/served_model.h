@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
@@ -17,7 +18,8 @@ namespace fraudscore_agent {
 struct SessionSettings {
   uint32_t max_keys = 100000;
   uint32_t max_batch = 256;
-  int32_t reasons = 3;  // reason codes per result; negative: off
+  int32_t reasons = 3;  // reason codes per result; 0 or negative: off
+  bool reasons_flagged_only = true;  // only for step_up and block decisions
 };
 
 // A row for the core: values in column order, the text they point into, and
@@ -63,6 +65,9 @@ class ServedModel {
 
   std::mutex& mutex() { return mutex_; }
   fs_session* session() { return session_; }  // lock mutex() first
+  // Keys whose latest rows were submitted to the store but may not be
+  // committed yet, with the ticket to wait for (lock mutex() first).
+  std::unordered_map<std::string, uint64_t>& uncommitted_keys() { return uncommitted_keys_; }
 
  private:
   ServedModel() = default;
@@ -78,6 +83,7 @@ class ServedModel {
   std::vector<fs_column_type> column_types_;
   nlohmann::json description_;
   std::mutex mutex_;
+  std::unordered_map<std::string, uint64_t> uncommitted_keys_;
 };
 
 }  // namespace fraudscore_agent

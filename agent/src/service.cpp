@@ -22,7 +22,7 @@ Response json_response(int status, const nlohmann::json& body) {
 bool parse_object(const std::string& body, nlohmann::json* out, Response* error) {
   try {
     *out = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers beyond a double
     *error = error_response(400, std::string("malformed JSON: ") + e.what());
     return false;
   }
@@ -113,7 +113,14 @@ bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* e
     *error = fs_last_error();
     return false;
   }
-  return has || replay(m, row.key, error);
+  if (has) return true;
+  // Rows of this key that requests submitted but the writer has not committed
+  // yet are not in the store: wait for them (rare: the key was evicted just
+  // after it was used) before rebuilding the window from it.
+  auto& uncommitted = m.uncommitted_keys();
+  const auto it = uncommitted.find(row.key);
+  if (it != uncommitted.end() && !store_.wait_durable(it->second, error)) return false;
+  return replay(m, row.key, error);
 }
 
 bool Service::prepare(ServedModel& fresh, const ServedModel* previous, std::string* error) {
@@ -204,6 +211,15 @@ Response Service::score(const std::string& body) {
       if (fs_session_save_thresholds(m->session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
     }
     ticket = store_.submit(std::move(batch));
+    // Remember each key's newest ticket; forget committed ones so the map stays small.
+    auto& uncommitted = m->uncommitted_keys();
+    if (uncommitted.size() > 4 * size_t{m->max_batch()}) {
+      const uint64_t done = store_.committed();
+      for (auto it = uncommitted.begin(); it != uncommitted.end();)
+        it = it->second <= done ? uncommitted.erase(it) : std::next(it);
+    }
+    for (const RowValues& r : rows)
+      if (!r.key.empty()) uncommitted[r.key] = ticket;
   }
   metrics_.stage("score", seconds_since(scoring));
 

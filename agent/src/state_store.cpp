@@ -84,6 +84,11 @@ bool StateStore::open(const StoreOptions& options, std::string* error) {
     return false;
   }
   sqlite3_busy_timeout(read_db_, 5000);
+  if (!prepare(read_db_,
+               "SELECT row FROM (SELECT seq, row FROM window_rows WHERE model = ?1 AND key = ?2 "
+               "ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
+               &read_window_, error))
+    return false;
   if (!prune(unix_millis(), error)) return false;
   next_maintenance_ms_ = unix_millis() + options_.maintenance_interval_ms;
   stopping_ = false;
@@ -102,8 +107,8 @@ void StateStore::close() {
     }
   }
   if (writer_.joinable()) writer_.join();
-  for (sqlite3_stmt* s : {insert_row_, trim_rows_, insert_audit_, upsert_thresholds_}) sqlite3_finalize(s);
-  insert_row_ = trim_rows_ = insert_audit_ = upsert_thresholds_ = nullptr;
+  for (sqlite3_stmt* s : {insert_row_, trim_rows_, insert_audit_, upsert_thresholds_, read_window_}) sqlite3_finalize(s);
+  insert_row_ = trim_rows_ = insert_audit_ = upsert_thresholds_ = read_window_ = nullptr;
   if (read_db_) sqlite3_close(read_db_);
   read_db_ = nullptr;
   if (write_db_) {
@@ -139,6 +144,11 @@ void StateStore::flush() {
     ticket = submitted_;
   }
   wait_durable(ticket, nullptr);
+}
+
+uint64_t StateStore::committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return committed_;
 }
 
 void StateStore::writer_loop() {
@@ -240,12 +250,11 @@ bool StateStore::commit(std::vector<StoreBatch>& batches, std::string* error) {
 bool StateStore::read_window(const std::string& model, const std::string& key, uint32_t limit,
                              std::vector<std::string>* rows, std::string* error) {
   std::lock_guard<std::mutex> lock(read_mutex_);
-  sqlite3_stmt* s = nullptr;
-  if (!prepare(read_db_,
-               "SELECT row FROM (SELECT seq, row FROM window_rows WHERE model = ?1 AND key = ?2 "
-               "ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
-               &s, error))
+  sqlite3_stmt* s = read_window_;
+  if (!s) {
+    *error = "the state store is closed";
     return false;
+  }
   bind_text(s, 1, model);
   bind_text(s, 2, key);
   sqlite3_bind_int64(s, 3, limit);
@@ -254,7 +263,8 @@ bool StateStore::read_window(const std::string& model, const std::string& key, u
   while ((rc = sqlite3_step(s)) == SQLITE_ROW)
     rows->emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
                        static_cast<size_t>(sqlite3_column_bytes(s, 0)));
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
   if (rc != SQLITE_DONE) {
     *error = std::string("sqlite: ") + sqlite3_errmsg(read_db_);
     return false;

@@ -81,6 +81,8 @@ class StateStore {
   bool wait_durable(uint64_t ticket, std::string* error);
   // Wait until everything submitted so far is committed.
   void flush();
+  // The last ticket committed (or failed) so far.
+  uint64_t committed() const;
 
   // The newest `limit` rows of a key, oldest first.
   bool read_window(const std::string& model, const std::string& key, uint32_t limit, std::vector<std::string>* rows,
@@ -107,6 +109,7 @@ class StateStore {
   sqlite3_stmt* trim_rows_ = nullptr;
   sqlite3_stmt* insert_audit_ = nullptr;
   sqlite3_stmt* upsert_thresholds_ = nullptr;
+  sqlite3_stmt* read_window_ = nullptr;  // on read_db_, under read_mutex_
   int64_t next_seq_ = 1;
   int64_t next_maintenance_ms_ = 0;
 

@@ -250,6 +250,9 @@ fs_status fs_session_create(const fs_model* model, const fs_session_options* opt
     if (options && options->threshold_mode != FS_THRESHOLDS_MODEL && options->threshold_mode != FS_THRESHOLDS_FIXED)
       return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_create: unknown threshold_mode");
     opts.dynamic_thresholds = !(options && options->threshold_mode == FS_THRESHOLDS_FIXED);
+    if (options && options->reasons_for != FS_REASONS_ALL && options->reasons_for != FS_REASONS_FLAGGED)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_create: unknown reasons_for");
+    opts.reasons_flagged_only = options && options->reasons_for == FS_REASONS_FLAGGED;
     std::unique_ptr<fs_session> s(new fs_session());
     const Status st = s->session.init(*model->model, opts);
     if (!st.is_ok()) return report(st);

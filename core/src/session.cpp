@@ -24,6 +24,7 @@ Status Session::init(const Model& model, const SessionOptions& options) {
   max_batch_ = options.max_batch;
   max_keys_ = options.max_keys;
   max_reasons_ = options.max_reasons;
+  reasons_flagged_only_ = options.reasons_flagged_only;
   dynamic_ = options.dynamic_thresholds && model.risk.dynamic.enabled;
   return allocate(model);
 }
@@ -122,7 +123,7 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     out.grade = net.cluster_count() ? net.cluster_label(static_cast<uint32_t>(clusters_[r])) : nullptr;
     out.reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
     out.reason_count = 0;
-    if (max_reasons_)
+    if (max_reasons_ && !(reasons_flagged_only_ && out.decision == FS_DECISION_APPROVE))
       occlusion_reasons(m, &input_[r * T * F], valid_[r], out.probability, scratch, max_reasons_,
                         &reasons_[r * max_reasons_], &out.reason_count);
   }

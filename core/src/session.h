@@ -19,6 +19,7 @@ struct SessionOptions {
   uint32_t max_batch = 256;
   uint32_t max_reasons = 3;
   bool dynamic_thresholds = true;  // used only if the model enables them
+  bool reasons_flagged_only = false;  // reason codes only for step_up and block
 };
 
 class Session {
@@ -55,6 +56,7 @@ class Session {
 
   const Model* model_ = nullptr;
   uint32_t max_batch_ = 0, max_keys_ = 0, max_reasons_ = 0;
+  bool reasons_flagged_only_ = false;
   bool dynamic_ = false;
   WindowStore windows_;
   DynamicThresholds thresholds_;

@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     const int f_entity = find(header, "expected_entity_risk"), f_grade = find(header, "expected_grade"),
               f_threshold = find(header, "expected_threshold"), f_reasons = find(header, "expected_reasons");
 
-    fs_session_options options{1u << 16, 1, f_reasons >= 0 ? 3 : -1, FS_THRESHOLDS_MODEL};
+    fs_session_options options{1u << 16, 1, f_reasons >= 0 ? 3 : -1, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
     fraudscore::SessionHandle session(model, options);
     size_t rows = 0, failed = 0, decisions_near = 0;
     double max_dp = 0, max_draw = 0, max_da = 0, max_dentity = 0, max_dthreshold = 0, max_dreason = 0;

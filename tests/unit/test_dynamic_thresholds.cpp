@@ -162,7 +162,7 @@ TEST_CASE("sessions apply dynamic thresholds per segment through the C API, with
 
   fs_session* s = nullptr;
   REQUIRE(fs_session_create(model, nullptr, &s) == FS_OK);
-  fs_session_options fixed_options{0, 0, -1, FS_THRESHOLDS_FIXED};
+  fs_session_options fixed_options{0, 0, -1, FS_THRESHOLDS_FIXED, FS_REASONS_ALL};
   fs_session* fixed = nullptr;
   REQUIRE(fs_session_create(model, &fixed_options, &fixed) == FS_OK);
   size_t size = 0;

@@ -50,7 +50,7 @@ struct Fixture {
   Fixture& operator=(const Fixture&) = delete;
 
   fs_session* session(uint32_t max_keys = 0, uint32_t max_batch = 0) {
-    fs_session_options options{max_keys, max_batch, 0, FS_THRESHOLDS_MODEL};
+    fs_session_options options{max_keys, max_batch, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
     fs_session* s = nullptr;
     REQUIRE(fs_session_create(model, &options, &s) == FS_OK);
     sessions.push_back(s);

@@ -124,7 +124,7 @@ struct Fixture {
     REQUIRE(g_new_calls > before_load);
     REQUIRE(fs_model_load(per_key_bytes.data(), per_key_bytes.size(), &per_key_model) == FS_OK);
 
-    fs_session_options options{kMaxKeys, kMaxBatch, 0, FS_THRESHOLDS_MODEL};
+    fs_session_options options{kMaxKeys, kMaxBatch, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
     REQUIRE(fs_session_create(global_model, &options, &global) == FS_OK);
     REQUIRE(fs_session_create(per_key_model, &options, &per_key) == FS_OK);
 

@@ -102,7 +102,7 @@ TEST_CASE("reported reasons equal an independent occlusion: positive, largest fi
   CHECK(rows_with_reasons > 10);
 
   // max_reasons: one, or none.
-  fs_session_options one{0, 0, 1, FS_THRESHOLDS_MODEL}, none{0, 0, -1, FS_THRESHOLDS_MODEL};
+  fs_session_options one{0, 0, 1, FS_THRESHOLDS_MODEL, FS_REASONS_ALL}, none{0, 0, -1, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
   fs_session *s1 = nullptr, *s0 = nullptr;
   REQUIRE(fs_session_create(model, &one, &s1) == FS_OK);
   REQUIRE(fs_session_create(model, &none, &s0) == FS_OK);
@@ -113,7 +113,7 @@ TEST_CASE("reported reasons equal an independent occlusion: positive, largest fi
   CHECK(r1.reason_count <= 1);
   CHECK(r0.reason_count == 0);
   CHECK(r0.reasons == nullptr);
-  fs_session_options too_many{0, 0, 65, FS_THRESHOLDS_MODEL};
+  fs_session_options too_many{0, 0, 65, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
   fs_session* bad = nullptr;
   CHECK(fs_session_create(model, &too_many, &bad) == FS_ERR_INVALID_ARGUMENT);
   fs_session_free(s1);

@@ -112,3 +112,46 @@ TEST_CASE("append leaves dynamic thresholds alone and refuses bad rows without c
   int has = 0;
   CHECK(fs_session_has_window(l.session, bad.data(), bad.size(), &has) == FS_ERR_INPUT);
 }
+
+TEST_CASE("reasons_for FLAGGED explains step_up and block decisions only, exactly as ALL does") {
+  fraudscore_test::TestModelOptions o;
+  o.weight_scale = 1.5f;  // a wide spread of scores
+  o.reason_codes = true;
+  o.review_threshold = 0.02;  // low thresholds, so that approvals and flags both occur
+  o.decision_threshold = 0.3;
+  o.band_cuts = {{0.01, 0.02, 0.3}};
+  const std::vector<uint8_t> bytes = fraudscore_test::build_test_model(o);
+  fs_model* model = nullptr;
+  REQUIRE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK);
+  fs_session_options all{}, flagged{};
+  flagged.reasons_for = FS_REASONS_FLAGGED;
+  fs_session *a = nullptr, *f = nullptr;
+  REQUIRE(fs_session_create(model, &all, &a) == FS_OK);
+  REQUIRE(fs_session_create(model, &flagged, &f) == FS_OK);
+  int approved = 0, explained = 0;
+  for (int i = 0; i < 200; ++i) {
+    const Row r = row_for(i * 7, "A");
+    fs_result ra, rf;
+    REQUIRE(fs_session_score(a, r.data(), r.size(), &ra) == FS_OK);
+    REQUIRE(fs_session_score(f, r.data(), r.size(), &rf) == FS_OK);
+    CHECK(ra.probability == rf.probability);
+    if (rf.decision == FS_DECISION_APPROVE) {
+      if (ra.reason_count > 0) ++approved;  // ALL explains it, FLAGGED does not
+      CHECK(rf.reason_count == 0);
+    } else {
+      if (ra.reason_count > 0) ++explained;
+      REQUIRE(rf.reason_count == ra.reason_count);
+      for (uint32_t k = 0; k < rf.reason_count; ++k) CHECK(rf.reasons[k].contribution == ra.reasons[k].contribution);
+    }
+  }
+  INFO("approved with reasons " << approved << ", flagged with reasons " << explained);
+  CHECK(approved > 0);
+  CHECK(explained > 0);
+  fs_session_options bad{};
+  bad.reasons_for = 7;
+  fs_session* s = nullptr;
+  CHECK(fs_session_create(model, &bad, &s) == FS_ERR_INVALID_ARGUMENT);
+  fs_session_free(a);
+  fs_session_free(f);
+  fs_model_free(model);
+}

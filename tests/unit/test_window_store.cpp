@@ -185,7 +185,7 @@ TEST_CASE("eviction through a session: max_keys bounds the keys held") {
   const std::vector<uint8_t> bytes = fraudscore_test::build_test_model(o);
   fs_model* model = nullptr;
   REQUIRE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK);
-  fs_session_options options{2, 4, 0, FS_THRESHOLDS_MODEL};
+  fs_session_options options{2, 4, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
   fs_session* s = nullptr;
   REQUIRE(fs_session_create(model, &options, &s) == FS_OK);
   fs_result r;
@@ -232,7 +232,7 @@ TEST_CASE("invalid window store settings") {
   fs_model *global = nullptr, *per_key = nullptr;
   REQUIRE(fs_model_load(global_bytes.data(), global_bytes.size(), &global) == FS_OK);
   REQUIRE(fs_model_load(per_key_bytes.data(), per_key_bytes.size(), &per_key) == FS_OK);
-  fs_session_options options{0xffffffffu, 0, 0, FS_THRESHOLDS_MODEL};
+  fs_session_options options{0xffffffffu, 0, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
   fs_session* s = nullptr;
   CHECK(fs_session_create(per_key, &options, &s) == FS_ERR_INVALID_ARGUMENT);
   CHECK(s == nullptr);

@@ -194,9 +194,14 @@ typedef struct fs_session_options {
   /* FS_THRESHOLDS_MODEL (0): dynamic thresholds if the model enables them;
    * FS_THRESHOLDS_FIXED: always the model's fixed thresholds. */
   int32_t threshold_mode;
+  /* FS_REASONS_ALL (0): reason codes for every result; FS_REASONS_FLAGGED:
+   * only for step_up and block decisions (approvals need no explanation, and
+   * skipping them saves the extra network passes on most rows). */
+  int32_t reasons_for;
 } fs_session_options;
 
 enum { FS_THRESHOLDS_MODEL = 0, FS_THRESHOLDS_FIXED = 1 };
+enum { FS_REASONS_ALL = 0, FS_REASONS_FLAGGED = 1 };
 
 typedef enum fs_feedback { FS_FEEDBACK_CONFIRMED_FRAUD = 1, FS_FEEDBACK_FALSE_ALARM = 2 } fs_feedback;
 

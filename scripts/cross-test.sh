@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Cross-build fraudscore for 64-bit Arm (aarch64) or 32-bit Arm with NEON (armhf)
+# and run the unit, parity and agent-smoke tests under qemu-user:
+#   scripts/cross-test.sh aarch64|armhf
+# The CLI, trainer and install tests (host Python, cmake --install) do not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${1:-}" in
+  aarch64|arm64) arch=aarch64 debarch=arm64 triplet=aarch64-linux-gnu ;;
+  armhf|arm)     arch=armhf debarch=armhf triplet=arm-linux-gnueabihf ;;
+  *) echo "usage: $0 <aarch64|armhf>" >&2; exit 2 ;;
+esac
+scripts/install-cross-deps.sh "$debarch"
+
+build="build/cross-$arch"
+jobs="$(nproc)"
+start=$SECONDS
+cmake -S . -B "$build" --no-warn-unused-cli \
+  -DCMAKE_TOOLCHAIN_FILE="$PWD/toolchains/$triplet.cmake" -DCMAKE_BUILD_TYPE=Release \
+  -DFRAUDSCORE_BUILD_BENCH=OFF -DFRAUDSCORE_WERROR=ON -DFRAUDSCORE_BUILD_AGENT=ON
+cmake --build "$build" -j"$jobs"
+built=$SECONDS
+ctest --test-dir "$build" -L "unit|parity|agent-smoke" --output-on-failure -j"$jobs"
+tested=$SECONDS
+
+echo "== $arch ($triplet)"
+echo "configure+build: $((built - start)) s, tests under qemu: $((tested - built)) s"
+# The 128-bit vector-extension GEMM kernel must be NEON code, not scalar VFP.
+obj="$(find "$build" -name 'f32_gemm_nt_vec128.cpp.o' | head -n1)"
+if [ -n "$obj" ]; then
+  case "$arch" in
+    aarch64) pattern='\s(fmla|fmul|fadd)\s+v[0-9]+\.4s' ;;
+    armhf)   pattern='\s(vmla|vmul|vadd|vfma)\.f32\s+q[0-9]+' ;;
+  esac
+  neon_ops="$("$triplet-objdump" -d "$obj" | grep -cE "$pattern" || true)"
+  if [ "$neon_ops" -gt 0 ]; then
+    echo "f32_gemm_nt_vec128: $neon_ops 128-bit NEON float instructions"
+  else
+    echo "WARNING: f32_gemm_nt_vec128 has no 128-bit NEON float instructions (scalar code)" >&2
+  fi
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+for exe in cli/fraudscore agent/fraudscore-agent; do
+  if [ -f "$build/$exe" ]; then
+    "$triplet-strip" -o "$tmp/stripped" "$build/$exe"
+    echo "stripped $exe: $(stat -c %s "$tmp/stripped") bytes"
+  fi
+done

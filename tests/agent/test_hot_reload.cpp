@@ -1,0 +1,104 @@
+// Hot reload: a good new file is verified and swapped in; a corrupt,
+// truncated or wrong-kind file is refused (logs and metrics say so) and the
+// old model keeps serving.
+#include <gtest/gtest.h>
+
+#include "agent_test_support.h"
+
+namespace {
+
+using nlohmann::json;
+
+class HotReload : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    agent_test::AgentOptions o;
+    o.models = {"crnn-on-device", "lle_svm-listed"};
+    agent_ = agent_test::start_agent(dir_, o);
+    ASSERT_TRUE(agent_);
+    target_ = dir_.file("models/crnn-on-device.fsmodel");
+    original_ = agent_test::describe(agent_->service(), "crnn-on-device");
+    txn_ = agent_test::example_transactions(original_)[0];
+  }
+  void expect_still_serving_original(const std::string& why) {
+    const json d = agent_test::describe(agent_->service(), "crnn-on-device");
+    EXPECT_EQ(d["version"], original_["version"]) << why;
+    EXPECT_TRUE(d["reload"]["last_error"].is_string()) << why;
+    const agent_test::Reply r = agent_test::score(agent_->service(), "crnn-on-device", txn_);
+    EXPECT_EQ(r.status, 200) << why;
+    EXPECT_EQ(r.body["version"], original_["version"]) << why;
+    const std::string metrics = agent_->service().handle("GET", "/metrics", "").body;
+    EXPECT_NE(metrics.find("fraudscore_model_reload_error{model=\"crnn-on-device\"} 1"), std::string::npos) << why;
+  }
+  agent_test::TempDir dir_;
+  std::unique_ptr<fraudscore_agent::Agent> agent_;
+  std::string target_;
+  json original_, txn_;
+};
+
+TEST_F(HotReload, ACorruptFileIsRefused) {
+  std::vector<uint8_t> bytes = agent_test::read_file(target_);
+  bytes[bytes.size() / 2] ^= 0x5a;  // the checksum no longer matches
+  agent_test::write_file(target_, bytes);
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  expect_still_serving_original("corrupt");
+  EXPECT_NE(agent_test::describe(agent_->service(), "crnn-on-device")["reload"]["last_error"].get<std::string>().find(
+                "checksum"),
+            std::string::npos);
+}
+
+TEST_F(HotReload, ATruncatedFileIsRefused) {
+  std::vector<uint8_t> bytes = agent_test::read_file(target_);
+  bytes.resize(bytes.size() / 3);
+  agent_test::write_file(target_, bytes);
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  expect_still_serving_original("truncated");
+}
+
+TEST_F(HotReload, AFileOfAnotherKindIsRefused) {
+  agent_test::copy_file(agent_test::repo_dir() + "/models/lle_svm-listed.fsmodel", target_);
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  expect_still_serving_original("wrong kind");
+  EXPECT_NE(agent_test::describe(agent_->service(), "crnn-on-device")["reload"]["last_error"].get<std::string>().find(
+                "lle_svm"),
+            std::string::npos);
+}
+
+TEST_F(HotReload, AGoodNewFileIsSwappedInAndABadOneAfterItKeepsTheNewOne) {
+  // Another crnn model file (the paper-size one) replaces the on-device one.
+  agent_test::copy_file(agent_test::repo_dir() + "/models/crnn-paper.fsmodel", target_);
+  EXPECT_EQ(agent_->registry().poll(), 1);
+  const json d = agent_test::describe(agent_->service(), "crnn-on-device");
+  EXPECT_NE(d["version"], original_["version"]);
+  EXPECT_EQ(d["reload"]["loads"], 2);
+  EXPECT_TRUE(d["reload"]["last_error"].is_null());
+  const json t = agent_test::example_transactions(d)[0];
+  const agent_test::Reply r = agent_test::score(agent_->service(), "crnn-on-device", t);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["version"], d["version"]);
+
+  agent_test::write_file(target_, {1, 2, 3, 4});
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  EXPECT_EQ(agent_test::describe(agent_->service(), "crnn-on-device")["version"], d["version"]);
+}
+
+TEST_F(HotReload, ANewFileAddsAModelAndUntouchedFilesAreNotReloaded) {
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  agent_test::copy_file(agent_test::repo_dir() + "/models/lstm_attn-sme.fsmodel", dir_.file("models/sme-v2.fsmodel"));
+  EXPECT_EQ(agent_->registry().poll(), 1);
+  const json d = agent_test::describe(agent_->service(), "sme-v2");
+  EXPECT_EQ(d["kind"], "lstm_attn");
+  EXPECT_EQ(agent_test::score(agent_->service(), "sme-v2", agent_test::example_transactions(d)[0]).status, 200);
+}
+
+TEST_F(HotReload, TheWatcherPicksUpAChangeByItself) {
+  agent_->registry().start_watching(50);
+  agent_test::copy_file(agent_test::repo_dir() + "/models/crnn-paper.fsmodel", target_);
+  for (int i = 0; i < 200; ++i) {
+    if (agent_test::describe(agent_->service(), "crnn-on-device")["version"] != original_["version"]) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(agent_test::describe(agent_->service(), "crnn-on-device")["version"], original_["version"]);
+}
+
+}  // namespace
