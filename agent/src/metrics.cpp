@@ -75,7 +75,7 @@ std::string Metrics::render() const {
   out += "# TYPE fraudscore_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_)
     h.render(&out, "fraudscore_request_duration_seconds", "route=\"" + prometheus_label(route) + "\"");
-  out += "# HELP fraudscore_stage_duration_seconds Where scoring requests spend their time: parse, score, store.\n";
+  out += "# HELP fraudscore_stage_duration_seconds Where scoring requests spend their time: parse, queue (for the model), score, store (durable commit).\n";
   out += "# TYPE fraudscore_stage_duration_seconds histogram\n";
   for (const auto& [stage, h] : stages_)
     h.render(&out, "fraudscore_stage_duration_seconds", "stage=\"" + prometheus_label(stage) + "\"");

@@ -29,8 +29,9 @@ class Metrics {
  public:
   // A finished request: its route ("score", "feedback", ...), HTTP status and duration.
   void request(const std::string& route, int status, double seconds);
-  // Where a scoring request's time went: "parse" (JSON and rows), "score" (the
-  // core, under the model's lock), "store" (waiting for the durable commit).
+  // Where a scoring request's time went: "parse" (JSON and rows), "queue"
+  // (waiting for the model's session), "score" (the core and the rows for the
+  // store, under the model's lock), "store" (waiting for the durable commit).
   void stage(const std::string& stage, double seconds);
   void decision(const std::string& model, const std::string& decision, uint64_t n = 1);
 

@@ -12,11 +12,12 @@
 
 #include "fraudscore/fraudscore.h"
 #include "key_hasher.h"
+#include "stored_keys_filter.h"
 
 namespace fraudscore_agent {
 
 struct SessionSettings {
-  uint32_t max_keys = 100000;
+  uint32_t max_keys = 10000;  // windows in memory per model; evicted ones are rebuilt from the store
   uint32_t max_batch = 256;
   int32_t reasons = 3;  // reason codes per result; 0 or negative: off
   bool reasons_flagged_only = true;  // only for step_up and block decisions
@@ -68,6 +69,8 @@ class ServedModel {
   // Keys whose latest rows were submitted to the store but may not be
   // committed yet, with the ticket to wait for (lock mutex() first).
   std::unordered_map<std::string, uint64_t>& uncommitted_keys() { return uncommitted_keys_; }
+  // Keys that may have rows in the store (lock mutex() first).
+  StoredKeysFilter& stored_keys() { return stored_keys_; }
 
  private:
   ServedModel() = default;
@@ -84,6 +87,7 @@ class ServedModel {
   nlohmann::json description_;
   std::mutex mutex_;
   std::unordered_map<std::string, uint64_t> uncommitted_keys_;
+  StoredKeysFilter stored_keys_;
 };
 
 }  // namespace fraudscore_agent

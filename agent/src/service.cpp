@@ -113,7 +113,7 @@ bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* e
     *error = fs_last_error();
     return false;
   }
-  if (has) return true;
+  if (has || !m.stored_keys().may_contain(row.key)) return true;
   // Rows of this key that requests submitted but the writer has not committed
   // yet are not in the store: wait for them (rare: the key was evicted just
   // after it was used) before rebuilding the window from it.
@@ -131,6 +131,11 @@ bool Service::prepare(ServedModel& fresh, const ServedModel* previous, std::stri
   if (fresh.info().dynamic_thresholds && store_.read_thresholds(fresh.name(), fresh.version(), &state)) {
     if (fs_session_load_thresholds(fresh.session(), state.data(), state.size()) != FS_OK)
       JsonLog::warn("threshold_state_ignored", {{"model", fresh.name()}, {"error", fs_last_error()}});
+  }
+  std::string keys_error;
+  if (!store_.for_each_key(fresh.name(), [&](const std::string& key) { fresh.stored_keys().add(key); }, &keys_error)) {
+    *error = "cannot read the stored keys of '" + fresh.name() + "': " + keys_error;
+    return false;
   }
   if (fresh.info().key_column < 0) {
     std::string replay_error;
@@ -177,11 +182,13 @@ Response Service::score(const std::string& body) {
   std::vector<float> attention(n * m->window_length());
   metrics_.stage("parse", seconds_since(start));
 
-  const Clock::time_point scoring = Clock::now();
-  nlohmann::json out = nlohmann::json::array();
+  const Clock::time_point queued = Clock::now();
+  std::vector<fs_reason> reasons;  // copies: the session's reasons change with its next call
   uint64_t ticket = 0;
   {
     std::lock_guard<std::mutex> lock(m->mutex());
+    const Clock::time_point scoring = Clock::now();
+    metrics_.stage("queue", std::chrono::duration<double>(scoring - queued).count());
     for (size_t i = 0; i < n; ++i) {
       std::string error;
       if (!ensure_window(*m, rows[i], &error))
@@ -196,11 +203,18 @@ Response Service::score(const std::string& body) {
       return error_response(422, single ? message : "transaction " + message.substr(message.find(' ') + 1),
                             single ? nlohmann::json::object() : nlohmann::json{{"index", failed}});
     }
+    size_t reason_total = 0;
+    for (const fs_result& r : results) reason_total += r.reason_count;
+    reasons.reserve(reason_total);
+    for (fs_result& r : results) {
+      const size_t first = reasons.size();
+      reasons.insert(reasons.end(), r.reasons, r.reasons + r.reason_count);
+      r.reasons = reasons.data() + first;
+    }
     StoreBatch batch;
     batch.rows.reserve(n);
     batch.audit.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      out.push_back(m->result_json(results[i]));
       batch.rows.push_back({m->name(), rows[i].key, rows[i].stored.dump(), m->window_length()});
       batch.audit.push_back({"score", m->name(), m->version(), rows[i].key, results[i].probability,
                              fs_decision_name(results[i].decision), fs_band_name(results[i].band)});
@@ -219,9 +233,15 @@ Response Service::score(const std::string& body) {
         it = it->second <= done ? uncommitted.erase(it) : std::next(it);
     }
     for (const RowValues& r : rows)
-      if (!r.key.empty()) uncommitted[r.key] = ticket;
+      if (!r.key.empty()) {
+        uncommitted[r.key] = ticket;
+        m->stored_keys().add(r.key);
+      }
+    metrics_.stage("score", seconds_since(scoring));
   }
-  metrics_.stage("score", seconds_since(scoring));
+  // Results point into our own buffers and into the model (held by `m`): JSON is built outside the lock.
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < n; ++i) out.push_back(m->result_json(results[i]));
 
   const Clock::time_point storing = Clock::now();
   std::string error;

@@ -272,6 +272,22 @@ bool StateStore::read_window(const std::string& model, const std::string& key, u
   return true;
 }
 
+bool StateStore::for_each_key(const std::string& model, const std::function<void(const std::string&)>& visit,
+                              std::string* error) {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  sqlite3_stmt* s = nullptr;
+  if (!prepare(read_db_, "SELECT DISTINCT key FROM window_rows WHERE model = ?1", &s, error)) return false;
+  bind_text(s, 1, model);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    visit(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
+                      static_cast<size_t>(sqlite3_column_bytes(s, 0))));
+  sqlite3_finalize(s);
+  if (rc == SQLITE_DONE) return true;
+  *error = std::string("sqlite: ") + sqlite3_errmsg(read_db_);
+  return false;
+}
+
 bool StateStore::read_thresholds(const std::string& model, const std::string& version, std::vector<uint8_t>* state) {
   std::lock_guard<std::mutex> lock(read_mutex_);
   sqlite3_stmt* s = nullptr;

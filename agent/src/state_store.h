@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -87,6 +88,9 @@ class StateStore {
   // The newest `limit` rows of a key, oldest first.
   bool read_window(const std::string& model, const std::string& key, uint32_t limit, std::vector<std::string>* rows,
                    std::string* error);
+  // Every key with stored rows for `model`.
+  bool for_each_key(const std::string& model, const std::function<void(const std::string&)>& visit,
+                    std::string* error);
   // The saved threshold state of `model`, if it was saved by `version`.
   bool read_thresholds(const std::string& model, const std::string& version, std::vector<uint8_t>* state);
   // Retention: delete audit entries and idle windows older than the limits.
