@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   bool stdio = false;
   CLI::App app{"fraudscore-agent: on-device payment scoring over loopback HTTP or JSON lines"};
   app.set_config("--config", "", "a config file (TOML or INI: the long option names as keys)");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not ignored
   app.add_option("--model-dir", config.model_dir, "directory of *.fsmodel files, each served under its name")
       ->required();
   app.add_option("--default-model", config.default_model, "model for requests that name none (default: first)");
