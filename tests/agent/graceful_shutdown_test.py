@@ -87,16 +87,8 @@ class GracefulShutdownTest(unittest.TestCase):
         sme_key = info[SME]["key_column"]
         templates = harness.sme_templates(self.repo, info[SME]["columns"])
 
-        def crnn_txn(account, n, rng):
-            return {"step": n, "type": rng.choice(harness.TYPES), "amount": round(rng.uniform(1, 200000), 2),
-                    "oldbalanceOrg": round(rng.uniform(0, 500000), 2), "nameOrig": account,
-                    "nameDest": "M%09d" % rng.randrange(10 ** 9)}
-
-        def sme_txn(account, n, rng):
-            txn = dict(rng.choice(templates))
-            txn[sme_key] = account
-            txn["day"] = 100.0 + n * 0.25
-            return txn
+        crnn_txn = harness.crnn_transaction
+        sme_txn = harness.sme_transaction_maker(templates, sme_key)
 
         stop = threading.Event()
         clients = [harness.Client(i, agent.port, CRNN, ["CGST%02dA%05d" % (i, j) for j in range(16)], crnn_txn, stop)

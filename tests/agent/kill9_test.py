@@ -53,6 +53,23 @@ def env_path(name):
     return path
 
 
+
+def crnn_transaction(account, n, rng):
+    """The n-th crnn-on-device transaction of `account`."""
+    return {"step": n, "type": rng.choice(TYPES), "amount": round(rng.uniform(1, 200000), 2),
+            "oldbalanceOrg": round(rng.uniform(0, 500000), 2), "nameOrig": account,
+            "nameDest": "M%09d" % rng.randrange(10 ** 9)}
+
+
+def sme_transaction_maker(templates, sme_key):
+    """A function giving the n-th lstm_attn-sme payment of an enterprise, from example templates."""
+    def sme_txn(account, n, rng):
+        txn = dict(rng.choice(templates))
+        txn[sme_key] = account
+        txn["day"] = 100.0 + n * 0.25
+        return txn
+    return sme_txn
+
 class Agent:
     """One agent process; stderr goes to a file that is polled for JSON log events."""
 
@@ -256,16 +273,8 @@ class Kill9Test(unittest.TestCase):
         templates = sme_templates(self.repo, info[SME]["columns"])
 
         # Account ids long and distinctive enough that finding one in a file is no accident.
-        def crnn_txn(account, n, rng):
-            return {"step": n, "type": rng.choice(TYPES), "amount": round(rng.uniform(1, 200000), 2),
-                    "oldbalanceOrg": round(rng.uniform(0, 500000), 2), "nameOrig": account,
-                    "nameDest": "M%09d" % rng.randrange(10 ** 9)}
-
-        def sme_txn(account, n, rng):
-            txn = dict(rng.choice(templates))
-            txn[sme_key] = account
-            txn["day"] = 100.0 + n * 0.25
-            return txn
+        crnn_txn = crnn_transaction
+        sme_txn = sme_transaction_maker(templates, sme_key)
 
         stop = threading.Event()
         clients = []
