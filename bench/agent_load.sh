@@ -194,6 +194,7 @@ stage_mean_us() {
       'BEGIN { printf "%.1f", (n > 0 ? 1e6 * s / n : 0) }'
 }
 parse_us=$(stage_mean_us parse)
+queue_us=$(stage_mean_us queue)
 score_us=$(stage_mean_us score)
 store_us=$(stage_mean_us store)
 handler_us=$(awk -v s="$(metric "$m" 'fraudscore_request_duration_seconds_sum{route="score"}')" \
@@ -219,7 +220,7 @@ cat <<EOF
 | store size (bytes) | $store_bytes |
 | group commits / batches / requests per commit | $commits / $batches / $(awkf "printf \"%.1f\", ($commits > 0 ? $batches / $commits : 0)") |
 | commit time per commit (µs, writer thread) | $(awkf "printf \"%.0f\", ($commits > 0 ? 1e6 * $commit_s / $commits : 0)") |
-| stage means per request: parse / score / store wait (µs) | $parse_us / $score_us / $store_us |
+| stage means per request: parse / queue for the model / score / store wait (µs) | $parse_us / $queue_us / $score_us / $store_us |
 | in-handler mean, route=score (µs) | $handler_us |
 | HTTP + queueing (wrk mean − in-handler, µs) | $(awkf "printf \"%.0f\", $mean_us - $handler_us") |
 | agent CPU per request (µs, user+sys) | $(awkf "printf \"%.0f\", ($requests > 0 ? 1e6 * ($agent_cpu_after - $agent_cpu_before) / $tck / $requests : 0)") |

@@ -182,13 +182,21 @@ Response Service::score(const std::string& body) {
   std::vector<float> attention(n * m->window_length());
   metrics_.stage("parse", seconds_since(start));
 
+  // The store's rows are made before taking the model's lock: only scoring,
+  // the audit entries (which need the results) and the hand-over to the
+  // store (whose order must be the scoring order) happen under it.
+  StoreBatch batch;
+  batch.rows.reserve(n);
+  batch.audit.reserve(n);
+  for (const RowValues& r : rows) batch.rows.push_back({m->name(), r.key, r.stored.dump(), m->window_length()});
   const Clock::time_point queued = Clock::now();
   std::vector<fs_reason> reasons;  // copies: the session's reasons change with its next call
   uint64_t ticket = 0;
+  double queue_seconds = 0.0, score_seconds = 0.0;
   {
     std::lock_guard<std::mutex> lock(m->mutex());
     const Clock::time_point scoring = Clock::now();
-    metrics_.stage("queue", std::chrono::duration<double>(scoring - queued).count());
+    queue_seconds = std::chrono::duration<double>(scoring - queued).count();
     for (size_t i = 0; i < n; ++i) {
       std::string error;
       if (!ensure_window(*m, rows[i], &error))
@@ -211,14 +219,9 @@ Response Service::score(const std::string& body) {
       reasons.insert(reasons.end(), r.reasons, r.reasons + r.reason_count);
       r.reasons = reasons.data() + first;
     }
-    StoreBatch batch;
-    batch.rows.reserve(n);
-    batch.audit.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      batch.rows.push_back({m->name(), rows[i].key, rows[i].stored.dump(), m->window_length()});
+    for (size_t i = 0; i < n; ++i)
       batch.audit.push_back({"score", m->name(), m->version(), rows[i].key, results[i].probability,
                              fs_decision_name(results[i].decision), fs_band_name(results[i].band)});
-    }
     size_t size = 0;
     if (m->info().dynamic_thresholds && fs_session_threshold_state_size(m->session(), &size) == FS_OK) {
       ThresholdRecord t{m->name(), m->version(), std::vector<uint8_t>(size)};
@@ -237,8 +240,10 @@ Response Service::score(const std::string& body) {
         uncommitted[r.key] = ticket;
         m->stored_keys().add(r.key);
       }
-    metrics_.stage("score", seconds_since(scoring));
+    score_seconds = seconds_since(scoring);
   }
+  metrics_.stage("queue", queue_seconds);
+  metrics_.stage("score", score_seconds);
   // Results point into our own buffers and into the model (held by `m`): JSON is built outside the lock.
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < n; ++i) out.push_back(m->result_json(results[i]));
