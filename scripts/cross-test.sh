@@ -20,7 +20,8 @@ cmake -S . -B "$build" --no-warn-unused-cli \
   -DFRAUDSCORE_BUILD_BENCH=OFF -DFRAUDSCORE_WERROR=ON -DFRAUDSCORE_BUILD_AGENT=ON
 cmake --build "$build" -j"$jobs"
 built=$SECONDS
-ctest --test-dir "$build" -L "unit|parity|agent-smoke" --output-on-failure -j"$jobs"
+status=0
+ctest --test-dir "$build" -L "unit|parity|agent-smoke" --output-on-failure -j"$jobs" || status=$?
 tested=$SECONDS
 
 echo "== $arch ($triplet)"
@@ -47,3 +48,14 @@ for exe in cli/fraudscore agent/fraudscore-agent; do
     echo "stripped $exe: $(stat -c %s "$tmp/stripped") bytes"
   fi
 done
+# The agent's resident memory on this target, scoring every model kind (under
+# qemu-user, so the figure includes the emulator).
+if [ "$status" -eq 0 ] && [ -f "$build/agent/fraudscore-agent" ]; then
+  sysroot="${FRAUDSCORE_CROSS_SYSROOT:-${FRAUDSCORE_CROSS_SYSROOT_BASE:-/opt/fraudscore-cross}/$triplet}"
+  qemu="qemu-aarch64"
+  if [ "$arch" = armhf ]; then qemu="qemu-arm"; fi
+  /usr/bin/python3 bench/agent_memory.py --copies 2 \
+    --emulator "$qemu -L /usr/$triplet -E LD_LIBRARY_PATH=$sysroot/usr/lib/$triplet" "$build/agent/fraudscore-agent" ||
+    status=$?
+fi
+exit "$status"

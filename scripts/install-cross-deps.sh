@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the aarch64 and armhf cross builds need, from Debian 12's packages
 # only (idempotent; root or sudo):
-#  - on the host: the cross compilers, qemu-user and the header-only/host tools
-#    the build uses (flatc, doctest, CLI11, Eigen, nlohmann-json, httplib.h);
+#  - on the host: the cross compilers, qemu-user, and the host tools and
+#    header-only libraries the build uses (flatc, flatbuffers, doctest, CLI11,
+#    Eigen, nlohmann-json);
 #  - for each target: sqlite3, libsodium, cpp-httplib (with OpenSSL, brotli,
 #    zlib) and GoogleTest/GoogleMock. Multiarch is enabled (dpkg --add-architecture)
 #    so that apt can fetch the target packages, but they are unpacked into a
@@ -23,7 +24,7 @@ declare -A TRIPLET=([arm64]=aarch64-linux-gnu [armhf]=arm-linux-gnueabihf)
 ARCHES=(arm64 armhf)
 if [ $# -gt 0 ]; then ARCHES=("$@"); fi   # e.g. install-cross-deps.sh arm64
 HOST_PACKAGES=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user cmake flatbuffers-compiler
-  libflatbuffers-dev doctest-dev libcli11-dev libeigen3-dev nlohmann-json3-dev libcpp-httplib-dev)
+  libflatbuffers-dev doctest-dev libcli11-dev libeigen3-dev nlohmann-json3-dev)
 # Target libraries and everything they need besides libc/libstdc++/libgcc.
 TARGET_PACKAGES=(libsqlite3-0 libsqlite3-dev libsodium23 libsodium-dev
   libcpp-httplib0.11 libcpp-httplib-dev libssl3 libssl-dev libbrotli1 libbrotli-dev zlib1g zlib1g-dev

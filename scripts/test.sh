@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test suite: install what is needed, build with warnings as errors and
-# run unit, parity, CLI, install and trainer tests; then build with
-# AddressSanitizer + UBSan and run the unit, parity and CLI tests again.
+# run unit, parity, CLI, agent, install and trainer tests; then build with
+# AddressSanitizer + UBSan and run the unit, parity, CLI and agent tests again;
+# then cross-build for aarch64 and armhf (NEON) and run the unit, parity and
+# agent smoke tests under qemu. FRAUDSCORE_SKIP_CROSS=1 skips the cross builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,3 +14,7 @@ ctest --preset ci -j"$jobs"
 cmake --preset debug-asan
 cmake --build --preset debug-asan -j"$jobs"
 ctest --preset debug-asan -j"$jobs"
+if [ "${FRAUDSCORE_SKIP_CROSS:-0}" != 1 ]; then
+  scripts/cross-test.sh aarch64
+  scripts/cross-test.sh armhf
+fi

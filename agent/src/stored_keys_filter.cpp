@@ -15,14 +15,14 @@ uint64_t StoredKeysFilter::hash(const std::string& key, uint64_t seed) {
 void StoredKeysFilter::add(const std::string& key) {
   for (uint64_t probe = 0; probe < 3; ++probe) {
     const uint64_t bit = hash(key, probe) & (kBits - 1);
-    bits_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    bits_[static_cast<size_t>(bit >> 6)] |= uint64_t{1} << (bit & 63);
   }
 }
 
 bool StoredKeysFilter::may_contain(const std::string& key) const {
   for (uint64_t probe = 0; probe < 3; ++probe) {
     const uint64_t bit = hash(key, probe) & (kBits - 1);
-    if (!(bits_[bit >> 6] & (uint64_t{1} << (bit & 63)))) return false;
+    if (!(bits_[static_cast<size_t>(bit >> 6)] & (uint64_t{1} << (bit & 63)))) return false;
   }
   return true;
 }
