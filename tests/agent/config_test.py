@@ -1,6 +1,8 @@
-"""The operator's files: agent/deploy/agent.toml is a working configuration
-(flags override it), a misspelt key is refused, and the JSON-lines mode of
-the real binary answers in order."""
+"""The operator's files and the process as a whole: agent/deploy/agent.toml
+is a working configuration (flags override it), a misspelt key is refused,
+the JSON-lines mode of the real binary answers in order, and the running
+agent has no socket but on loopback (it listens there and connects nowhere)."""
+import http.client
 import json
 import os
 import subprocess
@@ -61,3 +63,70 @@ class ConfigTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def socket_inodes(pid):
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def inet_sockets(inodes):
+    """(local, remote) hex addresses of the TCP/UDP sockets with these inodes."""
+    found = []
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        with open("/proc/net/" + table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[9] in inodes:
+                    found.append((table, fields[1], fields[2]))
+    return found
+
+
+def is_loopback(hex_address):
+    address = hex_address.split(":")[0]
+    if len(address) == 8:  # IPv4, little-endian: 127.x.x.x ends in 7F
+        return address.endswith("7F") or address == "00000000"
+    return address in ("00000000000000000000000001000000", "0000000000000000FFFF00000100007F",
+                       "00000000000000000000000000000000")
+
+
+class NoOutboundTest(unittest.TestCase):
+    def test_the_agent_listens_on_loopback_and_connects_nowhere(self):
+        self.assertTrue(os.path.isfile(AGENT), "set FRAUDSCORE_AGENT to the agent binary")
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.Popen([AGENT, "--model-dir", os.path.join(REPO, "models"), "--state-db",
+                                     os.path.join(tmp, "s.db"), "--port", "0"], stderr=subprocess.PIPE, text=True)
+            try:
+                port = None
+                for line in proc.stderr:
+                    event = json.loads(line)
+                    if event.get("event") == "listening":
+                        port = event["port"]
+                        break
+                self.assertIsNotNone(port, "the agent did not start")
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                for step in range(5):
+                    conn.request("POST", "/v1/score", json.dumps({"transaction": {
+                        "step": step, "type": "PAYMENT", "amount": 10.0 + step, "nameOrig": "C9",
+                        "oldbalanceOrg": 100.0, "nameDest": "M1"}}))
+                    response = conn.getresponse()
+                    response.read()
+                    self.assertEqual(response.status, 200)
+                sockets = inet_sockets(socket_inodes(proc.pid))
+                conn.close()
+                self.assertTrue(sockets, "no sockets found for the agent")
+                for table, local, remote in sockets:
+                    self.assertTrue(is_loopback(local), "%s socket on a non-loopback address %s" % (table, local))
+                    self.assertTrue(is_loopback(remote), "%s socket connected to %s" % (table, remote))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+                proc.stderr.close()
