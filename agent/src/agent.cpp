@@ -18,20 +18,16 @@ bool Agent::start(const AgentConfig& config, std::string* error) {
   Service* service = service_.get();
   registry_ = std::make_unique<ModelRegistry>(
       config.model_dir, config.default_model, config.session,
-      [service](ServedModel& fresh, const ServedModel* previous, std::string* e) {
-        return service->prepare(fresh, previous, e);
-      });
+      [service](ServedModel& fresh, std::string* e) { return service->prepare(fresh, e); });
   service_->attach(registry_.get());
   if (!registry_->load_all(error)) return false;
   registry_->start_watching(config.reload_interval_ms);
-  started_ = true;
   return true;
 }
 
 void Agent::shutdown() {
   if (registry_) registry_->stop_watching();
   store_.close();
-  started_ = false;
 }
 
 }  // namespace fraudscore_agent

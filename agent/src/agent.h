@@ -46,7 +46,6 @@ class Agent {
   Metrics metrics_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<ModelRegistry> registry_;
-  bool started_ = false;
 };
 
 }  // namespace fraudscore_agent

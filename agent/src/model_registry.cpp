@@ -113,7 +113,7 @@ bool ModelRegistry::load_file(const std::string& name, const std::string& path, 
              "'";
     return false;
   }
-  if (prepare_ && !prepare_(*fresh, previous.get(), error)) return false;
+  if (prepare_ && !prepare_(*fresh, error)) return false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     models_[name] = fresh;

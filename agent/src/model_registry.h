@@ -30,9 +30,8 @@ struct ReloadStatus {
 
 class ModelRegistry {
  public:
-  // Called on a freshly loaded model before it is published (restore its
-  // saved state); `previous` is the model it replaces, or nullptr.
-  using Prepare = std::function<bool(ServedModel& fresh, const ServedModel* previous, std::string* error)>;
+  // Called on a freshly loaded model before it is published (restore its saved state).
+  using Prepare = std::function<bool(ServedModel& fresh, std::string* error)>;
 
   ModelRegistry(std::string model_dir, std::string default_model, SessionSettings settings, Prepare prepare);
   ~ModelRegistry() { stop_watching(); }

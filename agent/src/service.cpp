@@ -107,13 +107,14 @@ bool Service::replay(ServedModel& m, const std::string& key, std::string* error)
 }
 
 bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* error) {
-  if (m.info().key_column < 0) return true;  // the global window is restored in prepare()
+  // The global window is restored in prepare(); a key the store never held has nothing to rebuild.
+  if (m.info().key_column < 0 || !m.stored_keys().may_contain(row.key)) return true;
   int has = 0;
   if (fs_session_has_window(m.session(), row.values.data(), row.values.size(), &has) != FS_OK) {
     *error = fs_last_error();
     return false;
   }
-  if (has || !m.stored_keys().may_contain(row.key)) return true;
+  if (has) return true;
   // Rows of this key that requests submitted but the writer has not committed
   // yet are not in the store: wait for them (rare: the key was evicted just
   // after it was used) before rebuilding the window from it.
@@ -123,8 +124,7 @@ bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* e
   return replay(m, row.key, error);
 }
 
-bool Service::prepare(ServedModel& fresh, const ServedModel* previous, std::string* error) {
-  (void)previous;
+bool Service::prepare(ServedModel& fresh, std::string* error) {
   store_.flush();  // rows scored by the old model are in the store before the new one reads them
   std::lock_guard<std::mutex> lock(fresh.mutex());
   std::vector<uint8_t> state;

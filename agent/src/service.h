@@ -34,7 +34,7 @@ class Service {
 
   // ModelRegistry::Prepare: restore a fresh model's saved thresholds and, for
   // a global window, its rows, after every earlier write is committed.
-  bool prepare(ServedModel& fresh, const ServedModel* previous, std::string* error);
+  bool prepare(ServedModel& fresh, std::string* error);
 
  private:
   Response score(const std::string& body);

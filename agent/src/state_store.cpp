@@ -99,12 +99,8 @@ bool StateStore::open(const StoreOptions& options, std::string* error) {
 void StateStore::close() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!writer_.joinable()) {
-      stopping_ = true;
-    } else {
-      stopping_ = true;
-      work_cv_.notify_all();
-    }
+    stopping_ = true;
+    work_cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
   for (sqlite3_stmt* s : {insert_row_, trim_rows_, insert_audit_, upsert_thresholds_, read_window_}) sqlite3_finalize(s);

@@ -298,7 +298,7 @@ fs_status fs_session_append(fs_session* session, const fs_value* row, size_t val
   });
 }
 
-fs_status fs_session_has_window(fs_session* session, const fs_value* row, size_t value_count, int* out_has) {
+fs_status fs_session_has_window(const fs_session* session, const fs_value* row, size_t value_count, int* out_has) {
   return guarded([&] {
     if (!session || !row || !out_has) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_has_window: NULL argument");
     bool has = false;

@@ -156,9 +156,7 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, dou
 
 Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
                         uint64_t* key_hash) {
-  if (value_count != m.columns.size())
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
-                         m.columns.size());
+  FS_RETURN_IF_ERROR(window_key(m, row, value_count, key_hash));  // also checks value_count
   for (size_t i = 0; i < m.features.size(); ++i) {
     const FeatureDef& f = m.features[i];
     double x = 0.0;
@@ -168,13 +166,19 @@ Status compute_features(const Model& m, const fs_value* row, size_t value_count,
     if (!std::isnan(f.clip_max) && x > f.clip_max) x = f.clip_max;
     out[i] = static_cast<float>((x - f.mean) / f.std);
   }
-  if (m.window.per_key) {
-    const char* text = nullptr;
-    size_t length = 0;
-    const ColumnSpec& key = m.columns[m.window.key_column];
-    FS_RETURN_IF_ERROR(read_identifier(key, row[m.window.key_column], &text, &length));
-    *key_hash = fnv1a64_update(kFnv1a64Offset, reinterpret_cast<const uint8_t*>(text), length);
-  }
+  return Status::ok();
+}
+
+Status window_key(const Model& m, const fs_value* row, size_t value_count, uint64_t* key_hash) {
+  if (value_count != m.columns.size())
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
+                         m.columns.size());
+  if (!m.window.per_key) return Status::ok();
+  const char* text = nullptr;
+  size_t length = 0;
+  const ColumnSpec& key = m.columns[m.window.key_column];
+  FS_RETURN_IF_ERROR(read_identifier(key, row[m.window.key_column], &text, &length));
+  *key_hash = fnv1a64_update(kFnv1a64Offset, reinterpret_cast<const uint8_t*>(text), length);
   return Status::ok();
 }
 

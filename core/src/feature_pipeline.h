@@ -20,6 +20,11 @@ bool parse_number(const char* text, size_t length, double* out);
 Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
                         uint64_t* key_hash);
 
+// The window a row belongs to: when the model keeps per-key windows,
+// *key_hash receives a hash of the key column's text (read and checked); the
+// other columns are not looked at.
+Status window_key(const Model& m, const fs_value* row, size_t value_count, uint64_t* key_hash);
+
 // The segment of a categorical value for dynamic thresholds: its vocabulary
 // index, or vocabulary.size() for a missing or unknown value.
 uint32_t segment_index(const ColumnSpec& column, const fs_value& value);

@@ -137,9 +137,9 @@ Status Session::append(const fs_value* row, size_t value_count) {
   return Status::ok();
 }
 
-Status Session::has_window(const fs_value* row, size_t value_count, bool* out) {
+Status Session::has_window(const fs_value* row, size_t value_count, bool* out) const {
   uint64_t key = 0;
-  FS_RETURN_IF_ERROR(compute_features(*model_, row, value_count, staged_.data(), &key));
+  FS_RETURN_IF_ERROR(window_key(*model_, row, value_count, &key));
   *out = windows_.contains(key);
   return Status::ok();
 }

@@ -43,8 +43,9 @@ class Session {
   // Append a row to its window without scoring it or moving thresholds, e.g.
   // to rebuild windows from rows stored elsewhere. A refused row changes nothing.
   Status append(const fs_value* row, size_t value_count);
-  // Whether the row's key (or the global window) holds a window now.
-  Status has_window(const fs_value* row, size_t value_count, bool* out);
+  // Whether the row's key (or the global window) holds a window now. Only
+  // the key column is read.
+  Status has_window(const fs_value* row, size_t value_count, bool* out) const;
 
   Status feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label);
   const DynamicThresholds* thresholds() const { return dynamic_ ? &thresholds_ : nullptr; }

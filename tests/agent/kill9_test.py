@@ -279,7 +279,8 @@ class Kill9Test(unittest.TestCase):
         stop = threading.Event()
         clients = []
         for i in range(CRNN_THREADS):
-            accounts = ["CK9T%02dA%05d" % (i, j) for j in range(24)]
+            # Enough accounts that some stay below a full window however fast the agent is.
+            accounts = ["CK9T%02dA%05d" % (i, j) for j in range(400)]
             clients.append(Client(i, agent.port, CRNN, accounts, crnn_txn, stop))
         for i in range(SME_THREADS):
             accounts = ["EK9T%02dE%05d" % (i, j) for j in range(8)]

@@ -109,8 +109,22 @@ TEST_CASE("append leaves dynamic thresholds alone and refuses bad rows without c
   CHECK(fs_session_append(l.session, bad.data(), bad.size()) == FS_ERR_INPUT);
   CHECK(fs_session_append(l.session, bad.data(), 2) != FS_OK);
   CHECK(fs_session_append(nullptr, bad.data(), bad.size()) == FS_ERR_INVALID_ARGUMENT);
-  int has = 0;
-  CHECK(fs_session_has_window(l.session, bad.data(), bad.size(), &has) == FS_ERR_INPUT);
+}
+
+TEST_CASE("has_window reads only the key: a missing key is refused, other columns are left to scoring") {
+  fraudscore_test::TestModelOptions o;
+  o.per_key = true;
+  Loaded l(o);
+  Row bad_type = row_for(1, "A");
+  bad_type[fraudscore_test::kColType] = fs_value{FS_VALUE_TEXT, 0.0, "NOT_A_TYPE", 10};
+  int has = -1;
+  REQUIRE(fs_session_has_window(l.session, bad_type.data(), bad_type.size(), &has) == FS_OK);
+  CHECK(has == 0);
+  Row no_key = row_for(1, "A");
+  no_key[fraudscore_test::kColNameOrig] = fs_value{FS_VALUE_MISSING, 0.0, nullptr, 0};
+  CHECK(fs_session_has_window(l.session, no_key.data(), no_key.size(), &has) == FS_ERR_INPUT);
+  CHECK(fs_session_has_window(l.session, no_key.data(), 2, &has) == FS_ERR_INVALID_ARGUMENT);
+  CHECK(fs_session_has_window(nullptr, no_key.data(), no_key.size(), &has) == FS_ERR_INVALID_ARGUMENT);
 }
 
 TEST_CASE("reasons_for FLAGGED explains step_up and block decisions only, exactly as ALL does") {

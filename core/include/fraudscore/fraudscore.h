@@ -242,8 +242,10 @@ FS_API fs_status fs_session_append(fs_session* session, const fs_value* row, siz
 
 /* *out_has = 1 if the window `row` belongs to is held now (its key's window,
  * or for a global window any row at all), else 0: a key seen before may have
- * been evicted (max_keys). The row is validated; the session is unchanged. */
-FS_API fs_status fs_session_has_window(fs_session* session, const fs_value* row, size_t value_count,
+ * been evicted (max_keys). Only the key column is read (FS_ERR_INPUT if it is
+ * missing); the other values are checked when the row is scored or appended.
+ * The session is unchanged. */
+FS_API fs_status fs_session_has_window(const fs_session* session, const fs_value* row, size_t value_count,
                                        int* out_has);
 
 /* A labelled outcome for a row this session scored `probability` (the row's
