@@ -15,9 +15,19 @@ With --check JSON it also writes windows (some padded) with the logits and
 attention of the trainer's PyTorch model loaded with the same weights, which
 `peers/ort_crnn.mjs --check` compares with ONNX Runtime's.
 
+With --weights-json JSON it also writes the model file's dims and tensors
+as they are (PyTorch's names, shapes and gate order i, f, g, o) for peers
+that build the network from layers (peers/tfjs_crnn.mjs):
+
+  {"format": "fraudscore-crnn-weights/1", "dims": {steps, features, ...},
+   "tensors": {name: {"shape": [...], "dtype": "float32",
+                      "base64": little-endian float32 bytes, row-major}}}
+
 Usage: /usr/bin/python3 bench/export_onnx.py MODEL.fsmodel OUT.onnx [--check OUT.json]
+                                             [--weights-json OUT.json]
 """
 import argparse
+import base64
 import json
 import sys
 from pathlib import Path
@@ -143,16 +153,30 @@ def check_cases(dims, tensors):
             "logit": logit.numpy().astype(float).tolist(), "attention": attention.numpy().ravel().astype(float).tolist()}
 
 
+def weights_json(dims, tensors):
+    """The dims and tensors (unconverted) as JSON text, each tensor as base64 little-endian float32."""
+    return json.dumps({
+        "format": "fraudscore-crnn-weights/1",
+        "dims": dims,
+        "tensors": {name: {"shape": list(value.shape), "dtype": "float32",
+                           "base64": base64.b64encode(np.ascontiguousarray(value, dtype="<f4").tobytes()).decode()}
+                    for name, value in tensors.items()},
+    })
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="a crnn .fsmodel file")
     parser.add_argument("onnx", help="the ONNX file to write")
     parser.add_argument("--check", metavar="JSON", help="also write check windows with PyTorch's outputs")
+    parser.add_argument("--weights-json", metavar="JSON", help="also write the dims and tensors as JSON")
     args = parser.parse_args()
     dims, tensors = read_fsmodel(args.model)
     onnx.save(build_graph(dims, tensors), args.onnx)
     if args.check:
         Path(args.check).write_text(json.dumps(check_cases(dims, tensors)))
+    if args.weights_json:
+        Path(args.weights_json).write_text(weights_json(dims, tensors))
     print(json.dumps({"onnx": args.onnx, **dims}))
 
 

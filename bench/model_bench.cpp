@@ -5,7 +5,7 @@
 //   KIND/batch1_latency_reasons  the same with 3 reason codes per row.
 //   KIND/batch256_throughput     fs_session_score_batch, 256 rows per call.
 //   KIND/network_batch1          Network::forward on one prepared window.
-//   KIND/network_batch256        Network::forward on 256 prepared windows.
+//   KIND/network_batch256        Network::forward on 256 prepared windows (in chunks, as sessions run it).
 //
 // The model is read from $FRAUDSCORE_BENCH_MODEL, or else from
 // FRAUDSCORE_BENCH_DEFAULT_MODEL (compiled in). Rows come from the CSV file
@@ -31,6 +31,7 @@
 #include "bench_rows.h"
 #include "fraudscore/fraudscore.h"
 #include "model.h"  // internal: the network-only benchmarks call Network::forward
+#include "networks/chunked_forward.h"
 
 #ifndef FRAUDSCORE_BENCH_DEFAULT_MODEL
 #define FRAUDSCORE_BENCH_DEFAULT_MODEL "models/crnn-on-device.fsmodel"
@@ -211,7 +212,7 @@ void session_batch256_throughput(benchmark::State& state, const BenchContext* ct
 void network_forward(benchmark::State& state, const BenchContext* ctx, size_t batch_size) {
   const fraudscore::Network& net = ctx->network();
   const size_t window_floats = size_t{net.window_length()} * net.feature_count();
-  std::vector<float> workspace(net.workspace_floats(batch_size));
+  std::vector<float> workspace(fraudscore::chunked_workspace_floats(net, batch_size));
   std::vector<float> logits(batch_size);
   std::vector<float> attention(batch_size * net.window_length());
   const size_t batches = kPoolWindows / batch_size;
@@ -222,7 +223,8 @@ void network_forward(benchmark::State& state, const BenchContext* ctx, size_t ba
     const fraudscore::NetworkInput input{&ctx->prepared_windows[batch * batch_size * window_floats],
                                          &ctx->valid_steps[batch * batch_size], batch_size};
     const auto start = std::chrono::steady_clock::now();
-    net.forward(input, workspace.data(), {logits.data(), net.has_attention() ? attention.data() : nullptr});
+    fraudscore::forward_chunked(net, input, workspace.data(),
+                                {logits.data(), net.has_attention() ? attention.data() : nullptr});
     times.add(std::chrono::steady_clock::now() - start);
     benchmark::DoNotOptimize(logits.data());
     benchmark::ClobberMemory();

@@ -3,7 +3,11 @@
 # run unit, parity, CLI, agent, install and trainer tests; then build with
 # AddressSanitizer + UBSan and run the unit, parity, CLI and agent tests again;
 # then cross-build for aarch64 and armhf (NEON) and run the unit, parity and
-# agent smoke tests under qemu. FRAUDSCORE_SKIP_CROSS=1 skips the cross builds.
+# agent smoke tests under qemu; then the WebAssembly package: the core's tests
+# and parity compiled to WebAssembly, the package's JavaScript tests, the
+# packed package from a fresh project and the web demo in headless Chromium
+# (scripts/test-wasm.sh). FRAUDSCORE_SKIP_CROSS=1 skips the cross builds,
+# FRAUDSCORE_SKIP_WASM=1 the WebAssembly tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,6 +15,9 @@ jobs="$(nproc)"
 cmake --preset ci
 cmake --build --preset ci -j"$jobs"
 ctest --preset ci -j"$jobs"
+if [ "${FRAUDSCORE_SKIP_WASM:-0}" != 1 ]; then
+  scripts/test-wasm.sh
+fi
 cmake --preset debug-asan
 cmake --build --preset debug-asan -j"$jobs"
 ctest --preset debug-asan -j"$jobs"

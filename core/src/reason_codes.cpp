@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "networks/chunked_forward.h"
 #include "risk.h"
 
 namespace fraudscore {
@@ -18,7 +19,7 @@ void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps
       latest[feature] = static_cast<float>(m.features[feature].baseline);
     scratch.valid[g] = valid_steps;
   }
-  m.network->forward({scratch.windows, scratch.valid, G}, scratch.workspace, {scratch.logits, nullptr});
+  forward_chunked(*m.network, {scratch.windows, scratch.valid, G}, scratch.workspace, {scratch.logits, nullptr});
   for (size_t g = 0; g < G; ++g)
     scratch.contributions[g] = probability - calibrated_probability(m.risk, scratch.logits[g]);
   // Selection by repeated maximum: G is small, and this needs no memory.

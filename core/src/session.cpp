@@ -7,6 +7,7 @@
 #include <new>
 
 #include "feature_pipeline.h"
+#include "networks/chunked_forward.h"
 #include "reason_codes.h"
 #include "risk.h"
 
@@ -49,7 +50,7 @@ Status Session::allocate(const Model& model) {
     clusters_.assign(B, -1);
     attention_.assign(B * T, 0.0f);
     last_attention_.assign(T, 0.0f);
-    workspace_.assign(model.network->workspace_floats(B > reason_windows ? B : reason_windows), 0.0f);
+    workspace_.assign(chunked_workspace_floats(*model.network, B > reason_windows ? B : reason_windows), 0.0f);
     reason_windows_.assign(reason_windows * T * F, 0.0f);
     reason_valid_.assign(reason_windows, 0);
     reason_logits_.assign(reason_windows, 0.0f);
@@ -96,7 +97,7 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   NetworkOutput outputs{logits_.data(), net.has_attention() ? attention_.data() : nullptr};
   outputs.entity_logits = net.has_entity_output() ? entity_logits_.data() : nullptr;
   outputs.clusters = net.cluster_count() ? clusters_.data() : nullptr;
-  net.forward({input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
+  forward_chunked(net, {input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
 
   const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
                               reason_contributions_.data(), workspace_.data()};

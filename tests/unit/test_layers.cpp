@@ -145,7 +145,8 @@ TEST_CASE("conv1d_causal_relu_f32: hand-computed case, causal zero padding at t 
   const Conv1dShape shape{2, 3, 2, 2, 2};
   std::vector<float> columns(shape.batch * shape.steps * shape.in * shape.kernel, kSentinel);
   std::vector<float> out(shape.batch * shape.steps * shape.out, kSentinel);
-  conv1d_causal_relu_f32(reference_kernels(), shape, x, w, bias, columns.data(), out.data());
+  const PackedMatrix packed(w, 2, 4);
+  conv1d_causal_relu_f32(reference_kernels(), shape, x, packed.view(), bias, columns.data(), out.data());
   // o0: t0 = 0.1 + 1*1 + 2*2 = 5.1 (x[-1] = 0); t1 = 0.1 + 0.5 + 3 - 2 - 2 = -0.4 -> 0;
   //     t2 = 0.1 + 1.5 + 0.5 + 1 + 8 = 11.1
   // o1: t0 = -0.2 + 2*1 - 0.5*2 = 0.8 (a non-zero x[-1] would add 1*x0 + 3*x1);
@@ -172,7 +173,8 @@ TEST_CASE("conv1d_causal_relu_f32: random case against the direct formula (kerne
   const std::vector<float> bias = random_floats(rng, s.out);
   std::vector<float> columns(s.batch * s.steps * s.in * s.kernel);
   std::vector<float> out(s.batch * s.steps * s.out);
-  conv1d_causal_relu_f32(kernels(), s, x.data(), w.data(), bias.data(), columns.data(), out.data());
+  const PackedMatrix packed(w.data(), s.out, s.in * s.kernel);
+  conv1d_causal_relu_f32(kernels(), s, x.data(), packed.view(), bias.data(), columns.data(), out.data());
   size_t positives = 0;
   for (size_t b = 0; b < s.batch; ++b)
     for (size_t t = 0; t < s.steps; ++t)
@@ -225,7 +227,10 @@ void scalar_lstm(const std::vector<float>& x, size_t steps, size_t in, size_t hi
 
 }  // namespace
 
-TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions") {
+TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions, with every kernel table") {
+  for (size_t table = 0; table < kernel_table_count(); ++table) {
+  const KernelTable& k = kernel_table(table);
+  INFO("kernel table: " << std::string(k.isa));
   std::mt19937 rng(99);
   const LstmShape s{3, 5, 4, 6};  // batch, steps, in, hidden
   const size_t G = 4 * s.hidden;
@@ -234,10 +239,13 @@ TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions") {
                            fw_b = random_floats(rng, G);
   const std::vector<float> bw_ih = random_floats(rng, G * s.in), bw_hh = random_floats(rng, G * s.hidden),
                            bw_b = random_floats(rng, G);
+  const PackedMatrix fw_ih_p(fw_ih.data(), G, s.in), fw_hh_p(fw_hh.data(), G, s.hidden),
+      bw_ih_p(bw_ih.data(), G, s.in), bw_hh_p(bw_hh.data(), G, s.hidden);
+  const LstmDirectionWeights fwd{fw_ih_p.view(), fw_hh_p.view(), fw_b.data()};
+  const LstmDirectionWeights bwd{bw_ih_p.view(), bw_hh_p.view(), bw_b.data()};
   std::vector<float> scratch(lstm_scratch_floats(s), kSentinel);
   std::vector<float> out(s.batch * s.steps * 2 * s.hidden, kSentinel);
-  bilstm_f32(kernels(), s, x.data(), {fw_ih.data(), fw_hh.data(), fw_b.data()},
-             {bw_ih.data(), bw_hh.data(), bw_b.data()}, scratch.data(), out.data());
+  bilstm_f32(k, s, x.data(), fwd, bwd, scratch.data(), out.data());
 
   for (size_t b = 0; b < s.batch; ++b) {
     const std::vector<float> xb(x.begin() + static_cast<std::ptrdiff_t>(b * s.steps * s.in),
@@ -257,8 +265,7 @@ TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions") {
   std::vector<float> x2 = x;
   x2[0] += 1.0f;  // batch 0, t 0
   std::vector<float> out2(out.size());
-  bilstm_f32(kernels(), s, x2.data(), {fw_ih.data(), fw_hh.data(), fw_b.data()},
-             {bw_ih.data(), bw_hh.data(), bw_b.data()}, scratch.data(), out2.data());
+  bilstm_f32(k, s, x2.data(), fwd, bwd, scratch.data(), out2.data());
   const size_t last = (s.steps - 1) * 2 * s.hidden;
   for (size_t j = 0; j < s.hidden; ++j) {
     CHECK(out2[last + s.hidden + j] == out[last + s.hidden + j]);  // backward at T-1: unchanged
@@ -266,6 +273,7 @@ TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions") {
   bool forward_changed = false;
   for (size_t j = 0; j < s.hidden; ++j) forward_changed |= out2[last + j] != out[last + j];
   CHECK(forward_changed);  // forward at T-1 saw t = 0
+  }
 }
 
 namespace {
@@ -280,7 +288,8 @@ void run_attention(const AttentionCase& c, std::vector<float>* weights, std::vec
   std::vector<float> scratch(additive_attention_scratch_floats(c.shape), kSentinel);
   weights->assign(c.shape.batch * c.shape.steps, kSentinel);
   context->assign(c.shape.batch * c.shape.dim, kSentinel);
-  additive_attention_f32(kernels(), c.shape, c.h.data(), c.valid.data(), {c.w.data(), c.b.data(), c.v.data()},
+  const PackedMatrix w(c.w.data(), c.shape.attention_dim, c.shape.dim);
+  additive_attention_f32(kernels(), c.shape, c.h.data(), c.valid.data(), {w.view(), c.b.data(), c.v.data()},
                          scratch.data(), weights->data(), context->data());
 }
 

@@ -300,8 +300,7 @@ TEST_CASE("per-key eviction churn allocates nothing") {
 }
 
 // The lle_svm network alone: forward() carves its double scratch from the
-// workspace and runs Eigen's Cholesky in place. k = 40 takes Eigen's blocked
-// Cholesky path.
+// workspace and runs its Cholesky solve in place, for a small and a large k.
 
 TEST_CASE("lle_svm forward allocates nothing") {
   for (uint32_t k : {10u, 40u}) {

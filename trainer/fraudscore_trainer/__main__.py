@@ -1,4 +1,4 @@
-"""Command line: python3 -m fraudscore_trainer {simulate,build} ..."""
+"""Command line: python3 -m fraudscore_trainer {simulate,build,validation-curve,...} ..."""
 import argparse
 import sys
 import time
@@ -74,7 +74,9 @@ def main(argv=None):
     # The other two model families: each module adds its own options.
     for command, module, text in (
             ("build-lstm-attn", "sme_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
-            ("build-lle-svm", "lle_svm_build", "simulate listed companies, train, evaluate and export lle_svm-listed")):
+            ("build-lle-svm", "lle_svm_build", "simulate listed companies, train, evaluate and export lle_svm-listed"),
+            ("validation-curve", "validation_curve", "regenerate a shipped crnn model's validation curve (JSON and "
+             "model card section) without retraining")):
         p = sub.add_parser(command, help=text)
         mod = __import__(f"fraudscore_trainer.{module}", fromlist=["add_arguments", "run"])
         mod.add_arguments(p)

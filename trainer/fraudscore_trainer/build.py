@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from . import __version__
-from . import export, golden, metrics, modelcard, report
+from . import export, golden, metrics, modelcard, report, validation_curve
 from .inference import predict, window_inputs
 from .paysim_data import load_paysim
 from .pipeline import run
@@ -156,7 +156,10 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
             "[simulator_vs_real.md](../simulator_vs_real.md).\n"))
     context["extra_sections"].append(("Training history", modelcard.history_section(honest["history"])))
     report.write_report(report_dir / "report.md", context)
+    curve = validation_curve.write_for_build(name, model_bytes, model_path, honest["y"][split.val], honest["p_val"],
+                                             honest["risk"], report_dir)
     modelcard.write_card(models_dir / f"{name}.md", name, variant, honest, paper, sample, data_description,
-                         fingerprint, args, model_bytes, report_dir, PAPER)
-    log(f"wrote {report_dir / 'report.md'} and {models_dir / (name + '.md')}")
+                         fingerprint, args, model_bytes, report_dir, PAPER, curve=curve)
+    log(f"wrote {report_dir / 'report.md'}, {report_dir / validation_curve.FILE_NAME} and "
+        f"{models_dir / (name + '.md')}")
     return honest, paper, sample

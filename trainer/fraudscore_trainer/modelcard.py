@@ -83,7 +83,8 @@ def rebuild_command(args, variant):
 
 
 def write_card(path, name, variant, honest, paper, sample, data_description, fingerprint, args, model_bytes,
-               report_dir, paper_figures):
+               report_dir, paper_figures, curve=None):
+    """`curve`: the validation curve (validation_curve.curve) to summarise, written beside the report."""
     spec, risk = honest["spec"], honest["risk"]
     window = (f"the last {spec.window_length} transactions of the same `{spec.key_column}`" if spec.key_column
               else f"the last {spec.window_length} transactions of the stream")
@@ -128,6 +129,12 @@ def write_card(path, name, variant, honest, paper, sample, data_description, fin
         f"- `step_up` at or above **{risk['review_threshold']:.6g}** (catches 95% of validation fraud);\n"
         f"- bands: low < {risk['band_cuts'][0]:.6g} ≤ medium < {risk['band_cuts'][1]:.6g} ≤ high < "
         f"{risk['band_cuts'][2]:.6g} ≤ critical.\n",
+    ]
+    if curve:
+        from .validation_curve import FILE_NAME, card_section
+        link = f"{report_dir.relative_to(path.parent).as_posix()}/{FILE_NAME}"
+        parts += ["\n" + card_section(curve, link)]
+    parts += [
         "\n## Known limits\n", "".join(f"- {x}\n" for x in LIMITS[variant] + COMMON_LIMITS),
         f"\nFull report with plots: [{report_dir.relative_to(path.parent)}/report.md]"
         f"({report_dir.relative_to(path.parent)}/report.md).\n",

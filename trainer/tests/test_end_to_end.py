@@ -1,5 +1,7 @@
 """The trainer end to end on tiny data: simulate -> train one short epoch ->
-export -> the C++ core scores the golden rows and matches the trainer."""
+export -> the C++ core scores the golden rows and matches the trainer; the
+validation curve written by build is rebuilt from the model file alone."""
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +10,8 @@ import unittest
 from pathlib import Path
 
 TRAINER = Path(__file__).resolve().parents[1]
+
+from fraudscore_trainer import validation_curve  # noqa: E402
 
 
 def _tool(env_name, relative):
@@ -43,6 +47,29 @@ class EndToEnd(unittest.TestCase):
                 scored = subprocess.run([cli, "score", str(model), str(golden)], capture_output=True, text=True)
                 self.assertEqual(scored.returncode, 0, scored.stderr)
                 self.assertEqual(len(scored.stdout.splitlines()), len(golden.read_text().splitlines()))
+                self._check_validation_curve(tmp, variant, cli)
+
+    def _check_validation_curve(self, tmp, variant, cli):
+        """build wrote the curve and the card section; `validation-curve` rebuilds the same curve from the
+        model file alone (same data, split and scores), and the native CLI agrees with the trainer."""
+        name = f"crnn-{variant}"
+        model = tmp / "models" / f"{name}.fsmodel"
+        built = json.loads((tmp / "models/reports" / name / "validation_curve.json").read_text())
+        self.assertEqual(built["model"], name)
+        self.assertEqual(built["split"], "validation")
+        self.assertEqual(built["model_checksum"], validation_curve.checksum_hex(model.read_bytes()))
+        self.assertGreaterEqual(len(built["points"]), 201)
+        self.assertEqual(sum(pt.get("mark") == "block" or pt.get("mark") == "review+block"
+                             for pt in built["points"]), 1)
+        self.assertIn("## Validation curve", (tmp / "models" / f"{name}.md").read_text())
+        regen = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "validation-curve", str(model),
+                                "--reports-dir", str(tmp / "regen"), "--no-card", "--check-cli", cli],
+                               cwd=TRAINER, capture_output=True, text=True)
+        self.assertEqual(regen.returncode, 0, regen.stdout[-2000:] + regen.stderr[-4000:])
+        again = json.loads((tmp / "regen" / name / "validation_curve.json").read_text())
+        self.assertEqual(again, built)
+        diff = float(regen.stdout.split("largest probability difference ")[1].split()[0])
+        self.assertLess(diff, 1e-5)
 
 
 if __name__ == "__main__":

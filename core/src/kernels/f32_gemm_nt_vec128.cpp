@@ -10,7 +10,7 @@
 
 namespace fraudscore {
 
-#if defined(__GNUC__)
+#if defined(FRAUDSCORE_HAVE_VEC128)
 
 namespace {
 
@@ -72,6 +72,6 @@ void f32_gemm_nt_vec128(size_t m, size_t n, size_t k, const float* a, size_t lda
   }
 }
 
-#endif  // __GNUC__
+#endif  // FRAUDSCORE_HAVE_VEC128
 
 }  // namespace fraudscore

@@ -17,8 +17,8 @@ void additive_attention_f32(const KernelTable& k, const AttentionShape& s, const
   const size_t rows = s.batch * s.steps;
   float* projected = scratch;               // [rows, A]
   float* scores = projected + rows * s.attention_dim;  // [rows]
-  k.f32_gemm_nt(rows, s.attention_dim, s.dim, h, s.dim, wt.w, s.dim, wt.b, false, projected, s.attention_dim);
-  tanh_f32_inplace(projected, rows * s.attention_dim);
+  k.f32_gemm_packed(rows, h, s.dim, wt.w, wt.b, false, projected, s.attention_dim);
+  k.f32_tanh(projected, rows * s.attention_dim);
   k.f32_gemm_nt(rows, 1, s.attention_dim, projected, s.attention_dim, wt.v, s.attention_dim, nullptr, false, scores,
                 1);
   for (size_t b = 0; b < s.batch; ++b) {

@@ -10,7 +10,7 @@ namespace fraudscore {
 // Additive attention over time: score_t = v . tanh(W h_t + b), softmax over
 // the valid (unpadded, i.e. last valid_steps[b]) steps, context = sum_t a_t h_t.
 struct AdditiveAttentionWeights {
-  const float* w;  // [A, D]
+  PackedWeights w;  // [A, D], packed at load
   const float* b;  // [A]
   const float* v;  // [1, A]
 };

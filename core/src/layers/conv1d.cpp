@@ -4,7 +4,7 @@
 
 namespace fraudscore {
 
-void conv1d_causal_relu_f32(const KernelTable& k, const Conv1dShape& s, const float* x, const float* w,
+void conv1d_causal_relu_f32(const KernelTable& k, const Conv1dShape& s, const float* x, const PackedWeights& w,
                             const float* bias, float* columns, float* out) {
   const size_t row = s.in * s.kernel;
   for (size_t b = 0; b < s.batch; ++b) {
@@ -19,7 +19,7 @@ void conv1d_causal_relu_f32(const KernelTable& k, const Conv1dShape& s, const fl
     }
   }
   const size_t rows = s.batch * s.steps;
-  k.f32_gemm_nt(rows, s.out, row, columns, row, w, row, bias, false, out, s.out);
+  k.f32_gemm_packed(rows, columns, row, w, bias, false, out, s.out);
   relu_f32_inplace(out, rows * s.out);
 }
 

@@ -1,6 +1,6 @@
 #include "layers/lle_embedding.h"
 
-#include <Eigen/Cholesky>
+#include <cmath>
 #include <limits>
 
 #include "layers/vector_sums.h"
@@ -10,6 +10,36 @@ namespace fraudscore {
 namespace {
 
 size_t round_up8(size_t bytes) { return (bytes + 7) & ~size_t{7}; }
+
+// Solve G w = 1 for a symmetric positive definite k x k G (row-major): the
+// Cholesky factor L (G = L L^T) overwrites G's lower triangle, then the two
+// triangular solves. False if G is not positive definite. k is the number of
+// neighbours (about 10): a library solver would cost more code than it saves.
+bool cholesky_solve_ones(double* g, size_t k, double* w) {
+  for (size_t j = 0; j < k; ++j) {
+    double d = g[j * k + j];
+    for (size_t p = 0; p < j; ++p) d -= g[j * k + p] * g[j * k + p];
+    if (!(d > 0)) return false;
+    d = std::sqrt(d);
+    g[j * k + j] = d;
+    for (size_t i = j + 1; i < k; ++i) {
+      double s = g[i * k + j];
+      for (size_t p = 0; p < j; ++p) s -= g[i * k + p] * g[j * k + p];
+      g[i * k + j] = s / d;
+    }
+  }
+  for (size_t i = 0; i < k; ++i) {  // L y = 1
+    double s = 1.0;
+    for (size_t p = 0; p < i; ++p) s -= g[i * k + p] * w[p];
+    w[i] = s / g[i * k + i];
+  }
+  for (size_t i = k; i-- > 0;) {  // L^T w = y
+    double s = w[i];
+    for (size_t p = i + 1; p < k; ++p) s -= g[p * k + i] * w[p];
+    w[i] = s / g[i * k + i];
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -70,18 +100,15 @@ void lle_weights(const LleShape& s, const LleTables& t, const double* query, con
   const double r = trace > 0 ? t.reg * trace : t.reg;
   for (size_t i = 0; i < k; ++i) scratch.gram[i * k + i] += r;
 
-  // Cholesky in place over the scratch (Eigen::Ref: no copy, no allocation),
-  // then the two triangular solves in place on the weights.
-  Eigen::Map<Eigen::MatrixXd> gram(scratch.gram, static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
-  Eigen::Map<Eigen::VectorXd> w(scratch.weights, static_cast<Eigen::Index>(k));
-  Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(gram);
-  if (llt.info() != Eigen::Success) {
-    w.setConstant(std::numeric_limits<double>::quiet_NaN());
+  // Cholesky in place over the scratch, then the weights normalised to sum 1.
+  double* w = scratch.weights;
+  if (!cholesky_solve_ones(scratch.gram, k, w)) {
+    for (size_t j = 0; j < k; ++j) w[j] = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  w.setOnes();
-  llt.solveInPlace(w);
-  w /= w.sum();
+  double total = 0;
+  for (size_t j = 0; j < k; ++j) total += w[j];
+  for (size_t j = 0; j < k; ++j) w[j] /= total;
 }
 
 void lle_embed(const LleShape& s, const LleTables& t, const double* query, const LleScratch& scratch, double* out) {

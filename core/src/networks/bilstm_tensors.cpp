@@ -21,8 +21,13 @@ void BilstmWeights::read(const std::vector<TensorView>& t, uint32_t hidden) {
     bias_sums_[j] = get("lstm.bias_ih_l0")[j] + get("lstm.bias_hh_l0")[j];
     bias_sums_[G + j] = get("lstm.bias_ih_l0_reverse")[j] + get("lstm.bias_hh_l0_reverse")[j];
   }
-  fwd_ = {get("lstm.weight_ih_l0"), get("lstm.weight_hh_l0"), bias_sums_.data()};
-  bwd_ = {get("lstm.weight_ih_l0_reverse"), get("lstm.weight_hh_l0_reverse"), bias_sums_.data() + G};
+  const size_t in = find_tensor(t, "lstm.weight_ih_l0")->shape[1];
+  fwd_ih_.pack(get("lstm.weight_ih_l0"), G, in);
+  fwd_hh_.pack(get("lstm.weight_hh_l0"), G, hidden);
+  bwd_ih_.pack(get("lstm.weight_ih_l0_reverse"), G, in);
+  bwd_hh_.pack(get("lstm.weight_hh_l0_reverse"), G, hidden);
+  fwd_ = {fwd_ih_.view(), fwd_hh_.view(), bias_sums_.data()};
+  bwd_ = {bwd_ih_.view(), bwd_hh_.view(), bias_sums_.data() + G};
 }
 
 }  // namespace fraudscore

@@ -18,8 +18,9 @@ using TensorShapes = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
 // Append the eight "lstm.*" tensors for `in` inputs and `hidden` units per direction.
 void append_bilstm_tensor_shapes(uint32_t in, uint32_t hidden, TensorShapes* shapes);
 
-// A BiLSTM's weights, read in place; each direction's two bias vectors are
-// summed into owned storage at load. Not copyable: the directions point into it.
+// A BiLSTM's weights: the matrices packed and each direction's two bias
+// vectors summed, into owned storage at load. Not copyable: the directions
+// point into it.
 class BilstmWeights {
  public:
   BilstmWeights() = default;
@@ -32,6 +33,7 @@ class BilstmWeights {
 
  private:
   std::vector<float> bias_sums_;  // [2, 4H]
+  PackedMatrix fwd_ih_, fwd_hh_, bwd_ih_, bwd_hh_;
   LstmDirectionWeights fwd_{}, bwd_{};
 };
 

@@ -36,11 +36,12 @@ class Crnn final : public Network {
  public:
   Crnn(const CrnnDims& dims, const std::vector<TensorView>& t) : d_(dims) {
     auto get = [&](const char* name) { return find_tensor(t, name)->data; };
-    conv_w_ = get("conv.weight");
+    conv_w_.pack(get("conv.weight"), d_.conv_filters, size_t{d_.features} * d_.conv_kernel);
     conv_b_ = get("conv.bias");
     lstm_.read(t, d_.lstm_hidden);
-    att_ = {get("attention.proj.weight"), get("attention.proj.bias"), get("attention.score.weight")};
-    fc1_w_ = get("head.fc1.weight");
+    att_w_.pack(get("attention.proj.weight"), d_.attention_dim, 2 * size_t{d_.lstm_hidden});
+    att_ = {att_w_.view(), get("attention.proj.bias"), get("attention.score.weight")};
+    fc1_w_.pack(get("head.fc1.weight"), d_.dense_units, 2 * size_t{d_.lstm_hidden});
     fc1_b_ = get("head.fc1.bias");
     fc2_w_ = get("head.fc2.weight");
     fc2_b_ = get("head.fc2.bias");
@@ -77,12 +78,12 @@ class Crnn final : public Network {
     float* context = att + s.attention;
     float* dense = context + s.context;
 
-    conv1d_causal_relu_f32(k, {in.batch, d_.steps, d_.features, d_.conv_filters, d_.conv_kernel}, in.windows, conv_w_,
-                           conv_b_, columns, conv);
+    conv1d_causal_relu_f32(k, {in.batch, d_.steps, d_.features, d_.conv_filters, d_.conv_kernel}, in.windows,
+                           conv_w_.view(), conv_b_, columns, conv);
     bilstm_f32(k, lstm_shape(in.batch), conv, lstm_.forward(), lstm_.backward(), lstm_scratch, lstm_out);
     additive_attention_f32(k, attention_shape(in.batch), lstm_out, in.valid_steps, att_, att_scratch, att, context);
     const size_t D = 2 * d_.lstm_hidden;
-    k.f32_gemm_nt(in.batch, d_.dense_units, D, context, D, fc1_w_, D, fc1_b_, false, dense, d_.dense_units);
+    k.f32_gemm_packed(in.batch, context, D, fc1_w_.view(), fc1_b_, false, dense, d_.dense_units);
     relu_f32_inplace(dense, in.batch * d_.dense_units);
     k.f32_gemm_nt(in.batch, 1, d_.dense_units, dense, d_.dense_units, fc2_w_, d_.dense_units, fc2_b_, false,
                   out.logits, 1);
@@ -113,10 +114,12 @@ class Crnn final : public Network {
   }
 
   CrnnDims d_;
-  const float *conv_w_, *conv_b_;
+  // Matrices the kernels multiply by are packed at load (packed_weights.h).
+  PackedMatrix conv_w_, att_w_, fc1_w_;
+  const float* conv_b_;
   BilstmWeights lstm_;
   AdditiveAttentionWeights att_;
-  const float *fc1_w_, *fc1_b_, *fc2_w_, *fc2_b_;
+  const float *fc1_b_, *fc2_w_, *fc2_b_;
 };
 
 }  // namespace

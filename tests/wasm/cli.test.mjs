@@ -1,0 +1,81 @@
+// The package agrees with the native CLI (`fraudscore score MODEL CSV`: a fresh session, the model's fixed
+// thresholds, 3 reason codes) on the example files and the real PaySim sample, row by row in order:
+// probability, raw probability, band, decision, applied threshold, valid steps, attention, reason codes
+// (and contributions), enterprise risk and grade. Both builds; skipped if the CLI has not been built.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  FLAVOURS, EXAMPLE, PAYSIM, TOLERANCE, CLI_SKIP, cliAvailable, loadNamed, readCsv, runCli, nearAny,
+  parseReasons, reasonDifference,
+} from './helpers.mjs';
+
+const CASES = [
+  ['crnn-on-device', EXAMPLE.crnn],
+  ['crnn-paper', EXAMPLE.crnn],
+  ['lstm_attn-sme', EXAMPLE.lstm_attn],
+  ['lle_svm-listed', EXAMPLE.lle_svm],
+  ['crnn-on-device', PAYSIM],
+  ['crnn-paper', PAYSIM],
+];
+// CLI figures are printed with 9 (probabilities) and 6 (attention, contributions) significant digits.
+const PRINTED = 1e-6;
+
+const skip = cliAvailable() ? false : CLI_SKIP;
+if (!skip) for (const [model, csv] of CASES) if (existsSync(csv)) runCli(model, csv); // start them all now
+
+for (const flavour of FLAVOURS) {
+  describe(`same results as the native CLI (${flavour.name})`, () => {
+    for (const [name, csv] of CASES) {
+      const missing = !existsSync(csv) && `${csv} not found`;
+      const limit = csv === PAYSIM ? flavour.paysimRows : Infinity;
+      const label = `${name} on ${path.basename(csv)}${limit < Infinity ? ` (first ${limit} rows)` : ''}`;
+      test(label, { skip: skip || missing }, async () => {
+        const model = await loadNamed(name, flavour);
+        const all = readCsv(csv).rows;
+        const rows = all.slice(0, limit);
+        const results = model.score(rows);
+        const cli = await runCli(name, csv);
+        model.dispose();
+        assert.equal(results.length, rows.length);
+        assert.equal(cli.length, all.length, 'the CLI scored every row');
+        const expected = cli.slice(0, rows.length); // windows depend only on earlier rows: a prefix is exact
+        const failures = [];
+        let worstP = 0, worstAttention = 0, worstReason = 0, nearDecisions = 0;
+        expected.forEach((e, i) => {
+          const r = results[i], bad = [];
+          assert.equal(Number(e.row), i);
+          const p = Number(e.probability);
+          const dp = Math.abs(r.probability - p);
+          worstP = Math.max(worstP, dp);
+          if (!(dp <= TOLERANCE)) bad.push(`probability ${r.probability} vs ${e.probability}`);
+          if (!(Math.abs(r.rawProbability - Number(e.raw_probability)) <= TOLERANCE)) bad.push('raw probability');
+          if (!(Math.abs(r.blockThreshold - Number(e.threshold)) <= PRINTED)) bad.push(`threshold ${r.blockThreshold} vs ${e.threshold}`);
+          if (r.validSteps !== Number(e.valid_steps)) bad.push(`validSteps ${r.validSteps} vs ${e.valid_steps}`);
+          if (r.decision !== e.decision && !nearAny(p, [r.blockThreshold, r.reviewThreshold])) bad.push(`decision ${r.decision} vs ${e.decision}`);
+          if (r.decision !== e.decision) ++nearDecisions;
+          if (r.band !== e.band && !nearAny(p, model.info.bandCuts)) bad.push(`band ${r.band} vs ${e.band}`);
+          const attention = e.attention === '' ? [] : e.attention.split(';').map(Number);
+          if (attention.length !== r.attention.length) bad.push(`attention length ${r.attention.length} vs ${attention.length}`);
+          attention.forEach((a, t) => { worstAttention = Math.max(worstAttention, Math.abs(r.attention[t] - a)); });
+          if (attention.some((a, t) => !(Math.abs(r.attention[t] - a) <= TOLERANCE))) bad.push('attention');
+          const dr = reasonDifference(parseReasons(e.reasons), r.reasons);
+          worstReason = Math.max(worstReason, dr);
+          if (!(dr <= TOLERANCE)) bad.push(`reasons ${r.reasons.map((x) => `${x.code}=${x.contribution}`).join(';')} vs ${e.reasons}`);
+          if ('enterprise_risk' in e) {
+            if (!(Math.abs(r.enterpriseRisk - Number(e.enterprise_risk)) <= TOLERANCE)) bad.push(`enterprise risk ${r.enterpriseRisk} vs ${e.enterprise_risk}`);
+          } else if (r.enterpriseRisk !== undefined) bad.push('enterpriseRisk the CLI does not print');
+          if ('grade' in e) {
+            if (r.grade !== e.grade) bad.push(`grade ${r.grade} vs ${e.grade}`);
+          } else if (r.grade !== undefined) bad.push('grade the CLI does not print');
+          if (bad.length) failures.push(`row ${i}: ${bad.join(', ')}`);
+        });
+        console.log(`${label} (${flavour.name}): ${rows.length} rows; max |d| probability ` +
+          `${worstP.toExponential(2)}, attention ${worstAttention.toExponential(2)}, reasons ${worstReason.toExponential(2)}; ` +
+          `${nearDecisions} decisions differ within 1e-5 of a threshold`);
+        assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${rows.length} rows differ from the CLI`);
+      });
+    }
+  });
+}

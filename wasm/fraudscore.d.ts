@@ -1,0 +1,161 @@
+// fraudscore: on-device fraud scoring in WebAssembly. Browsers, Web Workers and node >= 18.
+
+/** One raw transaction, keyed by the model's column names (see `ModelInfo.columns`).
+ *  Numbers may be given as numbers or numeric strings; a missing key, `null` or `undefined`
+ *  is a missing value; keys that are not model columns are ignored. */
+export type Row = Record<string, string | number | null | undefined>;
+
+export type Band = 'low' | 'medium' | 'high' | 'critical';
+export type Decision = 'approve' | 'step_up' | 'block';
+export type ModelKind = 'crnn' | 'lstm_attn' | 'lle_svm';
+export type ColumnType = 'numeric' | 'categorical' | 'identifier' | 'time';
+
+export interface Column {
+  name: string;
+  type: ColumnType;
+}
+
+export interface ReasonCode {
+  /** Stable code, e.g. "AMOUNT_PATTERN". */
+  code: string;
+  /** A short readable sentence. */
+  text: string;
+  /** How much the probability falls when this group of features is typical (> 0). */
+  contribution: number;
+}
+
+export interface ModelInfo {
+  kind: ModelKind;
+  name: string;
+  /** The file's checksum (16 hex digits): identifies this exact model version. */
+  version: string;
+  schemaVersion: string;
+  trainerVersion: string;
+  columns: Column[];
+  featureCount: number;
+  /** Rows per window. */
+  window: number;
+  /** The column whose values own separate windows (e.g. the paying account), or null for one global window. */
+  keyColumn: string | null;
+  /** Probability at or above which the decision is "block". */
+  threshold: number;
+  /** Probability at or above which the decision is at least "step_up". */
+  reviewThreshold: number;
+  /** Probabilities where the bands low|medium, medium|high and high|critical meet. */
+  bandCuts: [number, number, number];
+  /** The trainer's metrics and settings, by name. */
+  metrics: Record<string, number>;
+  reasonCodes: { code: string; text: string }[];
+  /** lle_svm: the credit grade of each K-means cluster; empty for other kinds. */
+  grades: string[];
+  /** lstm_attn: results carry `enterpriseRisk`. */
+  hasEntityRisk: boolean;
+  /** Dynamic thresholds (null when the model does not enable them). */
+  dynamicThresholds: null | {
+    segmentColumn: string | null;
+    segmentCount: number;
+    targetAlertRate: number;
+    minThreshold: number;
+    maxThreshold: number;
+  };
+}
+
+export interface Result {
+  /** Calibrated fraud probability in [0, 1]. */
+  probability: number;
+  /** The network's output before calibration. */
+  rawProbability: number;
+  band: Band;
+  decision: Decision;
+  /** One weight per window step, oldest first; padded steps are 0. Empty for models without attention. */
+  attention: Float32Array;
+  /** Real (not padded) rows in this row's window. */
+  validSteps: number;
+  /** The thresholds this row was decided with (the model's, or the session's dynamic ones). */
+  blockThreshold: number;
+  reviewThreshold: number;
+  /** Dynamic-threshold segment of the row (0 with one segment). */
+  segment: number;
+  /** Largest contribution first. */
+  reasons: ReasonCode[];
+  /** lstm_attn only: the enterprise's calibrated risk probability. */
+  enterpriseRisk?: number;
+  /** lle_svm only: the risk-grade cluster and its grade. */
+  gradeIndex?: number;
+  grade?: string;
+}
+
+export interface SessionOptions {
+  /** Per-key windows kept (least recently used evicted; default 4096). */
+  maxKeys?: number;
+  /** Most rows one `pushBatch` call takes (default 256). */
+  maxBatch?: number;
+  /** Reason codes per result (default 3; 0 turns them off). */
+  reasons?: number;
+  /** 'all' (default) or 'flagged': reason codes only for step_up and block decisions. */
+  reasonsFor?: 'all' | 'flagged';
+  /** 'model' (default): dynamic thresholds where the model enables them; 'fixed': the model's thresholds. */
+  thresholds?: 'model' | 'fixed';
+}
+
+/** A stream of rows: windows per key and dynamic thresholds live here. */
+export interface Session {
+  /** Validate the row, append it to its window and score that window. A refused row changes nothing. */
+  push(row: Row): Result;
+  /** As `push` for each row in order, with one network pass for all; all rows are checked first. */
+  pushBatch(rows: Row[]): Result[];
+  /** A labelled outcome for a row this session scored: moves its segment's dynamic thresholds. */
+  feedback(row: Row, probability: number, label: 'confirmed_fraud' | 'false_alarm'): void;
+  /** Dynamic-threshold state, to keep between visits (tied to this model version). */
+  saveThresholds(): Uint8Array;
+  loadThresholds(state: Uint8Array): void;
+  /** Forget every window and return to the model's thresholds. */
+  reset(): void;
+  /** Keys whose windows are held now. */
+  readonly keyCount: number;
+  /** Free the session's memory (sessions never disposed are freed when garbage-collected); harmless to repeat. */
+  dispose(): void;
+}
+
+export interface Model {
+  readonly info: ModelInfo;
+  /** Score rows in order, windows built as the `fraudscore score` CLI builds them (a fresh
+   *  session, the model's fixed thresholds). Results are in the same order as the rows.
+   *  Any number of rows (`maxBatch` is not used here); a refused row's error names its index in `rows`. */
+  score(rows: Row[], options?: Omit<SessionOptions, 'thresholds'>): Result[];
+  session(options?: SessionOptions): Session;
+  /** Free the model's memory and dispose its sessions (using them afterwards throws); harmless to repeat. */
+  dispose(): void;
+}
+
+export interface LoadOptions {
+  /** Force the SIMD128 (true) or the baseline (false) build; by default chosen by feature detection. */
+  simd?: boolean;
+}
+
+/** Verify and load a model file (`.fsmodel`). Rejects with an Error carrying the core's message. */
+export function loadModel(bytes: Uint8Array | ArrayBuffer, options?: LoadOptions): Promise<Model>;
+
+/** Whether this JavaScript engine runs WebAssembly SIMD128. */
+export function simdSupported(): boolean;
+
+/** Facts about the loaded WebAssembly runtime (loads it if needed). */
+export function runtimeInfo(options?: LoadOptions): Promise<{
+  /** The core's version, e.g. "0.1.0". */
+  version: string;
+  simd: boolean;
+  /** The kernels in use: "vec128" (SIMD128) or "reference". */
+  kernels: string;
+  /** Bytes of the WebAssembly heap in use (models, sessions). */
+  heapBytes: number;
+  /** Size of the WebAssembly memory (it grows, never shrinks). */
+  memoryBytes: number;
+}>;
+
+/** Every error the package throws or rejects with. `status` names the cause: the core's "invalid_argument",
+ *  "corrupt", "identifier", "version", "checksum", "shape", "value", "unsupported", "input", "no_memory",
+ *  "internal", or the package's "disposed". */
+export class FraudscoreError extends Error {
+  readonly name: 'FraudscoreError';
+  readonly status: string;
+}

@@ -1,0 +1,574 @@
+// fraudscore: on-device fraud scoring, the C++ core compiled to WebAssembly.
+// One ES module for browsers, Web Workers and node >= 18. It instantiates the
+// core itself (a standalone .wasm: two imports, no Emscripten JavaScript), so
+// this file is all the JavaScript a page ships. See fraudscore.d.ts for the API.
+
+const STATUS = ['ok', 'invalid_argument', 'io', 'corrupt', 'identifier', 'version', 'checksum', 'shape', 'value',
+  'unsupported', 'input', 'no_memory', 'internal'];
+const BANDS = ['low', 'medium', 'high', 'critical'];
+const DECISIONS = ['approve', 'step_up', 'block'];
+const KINDS = { 1: 'crnn', 2: 'lstm_attn', 3: 'lle_svm' };
+const COLUMN_TYPES = ['numeric', 'categorical', 'identifier', 'time'];
+const VALUE_MISSING = 0, VALUE_NUMBER = 1, VALUE_TEXT = 2;
+const FEEDBACK = { confirmed_fraud: 1, false_alarm: 2 };
+
+// The field offsets bindings.cpp reports, in its order.
+const LAYOUT_FIELDS = [
+  'value', 'value.kind', 'value.number', 'value.text', 'value.text_length',
+  'reason', 'reason.code', 'reason.text', 'reason.contribution',
+  'result', 'result.probability', 'result.raw_probability', 'result.band', 'result.decision', 'result.attention',
+  'result.window_length', 'result.valid_steps', 'result.block_threshold', 'result.review_threshold',
+  'result.segment', 'result.reasons', 'result.reason_count', 'result.entity_risk', 'result.grade_index',
+  'result.grade',
+  'info', 'info.kind', 'info.name', 'info.schema_major', 'info.schema_minor', 'info.column_count',
+  'info.feature_count', 'info.window_length', 'info.per_key_window', 'info.key_column',
+  'info.decision_threshold', 'info.review_threshold', 'info.band_cuts', 'info.trainer_version',
+  'info.has_entity_risk', 'info.grade_count', 'info.reason_group_count', 'info.dynamic_thresholds',
+  'info.segment_column', 'info.segment_count', 'info.target_alert_rate', 'info.min_threshold',
+  'info.max_threshold', 'info.checksum',
+  'options', 'options.max_keys', 'options.max_batch', 'options.max_reasons', 'options.threshold_mode',
+  'options.reasons_for',
+];
+
+const DEFAULT_BATCH = 256;
+const TEXT_BYTES_PER_VALUE = 48; // initial text space per value; grows if a row needs more
+
+/** An error from the core (its message and status name) or from the package's own checks. */
+export class FraudscoreError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'FraudscoreError';
+    this.status = status;
+  }
+}
+
+// () -> v128 { i32.const 0; i32x4.splat }: valid only where SIMD128 is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0,
+  65, 0, 253, 17, 11]);
+
+export function simdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+const runtimes = new Map(); // flavour -> Promise<Runtime>
+
+function runtimeFor(options) {
+  const simd = options && options.simd !== undefined ? Boolean(options.simd) : simdSupported();
+  if (simd && !simdSupported()) {
+    return Promise.reject(new FraudscoreError('this engine does not run WebAssembly SIMD128', 'unsupported'));
+  }
+  const flavour = simd ? 'simd' : 'baseline';
+  let runtime = runtimes.get(flavour);
+  if (!runtime) {
+    runtime = instantiate(flavour);
+    runtimes.set(flavour, runtime);
+    runtime.catch(() => runtimes.delete(flavour));
+  }
+  return runtime;
+}
+
+async function instantiate(flavour) {
+  const url = new URL(`./dist/fraudscore-${flavour}.wasm`, import.meta.url);
+  let runtime = null;
+  const imports = {
+    env: { emscripten_notify_memory_growth: () => runtime && runtime.refreshViews() },
+    wasi_snapshot_preview1: {
+      proc_exit: (code) => { throw new FraudscoreError(`the WebAssembly runtime exited (${code})`, 'internal'); },
+    },
+  };
+  let instance;
+  // node (and Deno, Bun) read the file; browsers and workers fetch it.
+  if (url.protocol === 'file:' && typeof process === 'object' && process.versions && process.versions.node) {
+    const { readFile } = await import('node:fs/promises');
+    instance = (await WebAssembly.instantiate(await readFile(url), imports)).instance;
+  } else {
+    const response = await fetch(url);
+    if (!response.ok) throw new FraudscoreError(`cannot fetch ${url}: HTTP ${response.status}`, 'io');
+    if (WebAssembly.instantiateStreaming && response.headers.get('content-type') === 'application/wasm') {
+      instance = (await WebAssembly.instantiateStreaming(response, imports)).instance;
+    } else {
+      instance = (await WebAssembly.instantiate(await response.arrayBuffer(), imports)).instance;
+    }
+  }
+  runtime = new Runtime(instance.exports, flavour);
+  return runtime;
+}
+
+// One instance of the core: its memory views, scratch space and strings.
+class Runtime {
+  constructor(exports, flavour) {
+    this.x = exports;
+    this.flavour = flavour;
+    this.dead = null;
+    exports._initialize();
+    this.refreshViews();
+    this.scratch = this.malloc(256); // out-parameters and small structs
+    const count = exports.fsw_layout(this.scratch, 64);
+    if (count !== LAYOUT_FIELDS.length) {
+      throw new FraudscoreError(`fraudscore.mjs and the .wasm disagree (${count} layout fields)`, 'internal');
+    }
+    this.layout = {};
+    LAYOUT_FIELDS.forEach((name, i) => { this.layout[name] = this.u32[(this.scratch >> 2) + i]; });
+    this.encoder = new TextEncoder();
+    this.decoder = new TextDecoder();
+    this.version = this.string(exports.fs_version());
+    this.kernels = this.string(exports.fsw_kernels());
+  }
+
+  refreshViews() {
+    const buffer = this.x.memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f32 = new Float32Array(buffer);
+    this.dv = new DataView(buffer);
+  }
+
+  // Call into the core; a trap leaves its memory in an unknown state, so the
+  // runtime is retired and the next loadModel starts a fresh one.
+  call(fn, ...args) {
+    if (this.dead) throw this.dead;
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof FraudscoreError) throw e;
+      this.dead = new FraudscoreError(`the WebAssembly runtime stopped (${e && e.message}); load the model again`,
+        'internal');
+      runtimes.delete(this.flavour);
+      throw this.dead;
+    }
+  }
+
+  check(status) {
+    if (status !== 0) throw new FraudscoreError(this.string(this.x.fs_last_error()), STATUS[status] || 'internal');
+  }
+
+  malloc(bytes) {
+    const p = this.call(this.x.malloc, bytes);
+    if (!p) throw new FraudscoreError(`out of memory (${bytes} bytes)`, 'no_memory');
+    if (this.u8.buffer !== this.x.memory.buffer) this.refreshViews();
+    return p;
+  }
+
+  free(p) {
+    if (p && !this.dead) this.x.free(p);
+  }
+
+  string(p) {
+    if (!p) return null;
+    let end = p;
+    while (this.u8[end]) ++end;
+    return this.decoder.decode(this.u8.subarray(p, end));
+  }
+
+  ptrAt(p) { return this.dv.getUint32(p, true); }
+}
+
+function optionInt(options, name, fallback, min, max) {
+  const v = options && options[name] !== undefined ? options[name] : fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new FraudscoreError(`option ${name} must be an integer in ${min}..${max}`, 'invalid_argument');
+  }
+  return v;
+}
+
+function optionChoice(options, name, choices) {
+  const v = options && options[name] !== undefined ? options[name] : choices[0];
+  const index = choices.indexOf(v);
+  if (index < 0) throw new FraudscoreError(`option ${name} must be one of ${choices.join(', ')}`, 'invalid_argument');
+  return index;
+}
+
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((release) => release()) : null;
+
+/** Verify and load a model file. */
+export async function loadModel(bytes, options) {
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else throw new FraudscoreError('loadModel needs the model file as a Uint8Array or ArrayBuffer', 'invalid_argument');
+  const rt = await runtimeFor(options);
+  const copy = rt.malloc(Math.max(bytes.length, 1));
+  rt.u8.set(bytes, copy);
+  try {
+    rt.check(rt.call(rt.x.fs_model_load, copy, bytes.length, rt.scratch));
+  } finally {
+    rt.free(copy); // the core keeps its own copy
+  }
+  return new Model(rt, rt.ptrAt(rt.scratch));
+}
+
+export async function runtimeInfo(options) {
+  const rt = await runtimeFor(options);
+  return { version: rt.version, simd: rt.flavour === 'simd', kernels: rt.kernels, heapBytes: rt.x.fsw_heap_bytes(),
+    memoryBytes: rt.x.memory.buffer.byteLength };
+}
+
+class Model {
+  constructor(rt, handle) {
+    this.rt = rt;
+    this.handle = handle;
+    this.sessions = new Set(); // WeakRefs (where available): a forgotten session can still be collected
+    this.strings = new Map(); // model-owned strings by address (reason codes, grades)
+    this.info = this.readInfo();
+    this.columnTypes = this.info.columns.map((c) => c.type);
+    this.textColumns = this.info.columns.map((c) => c.type === 'categorical' || c.type === 'identifier');
+    // Never throws (a finalizer must not): a retired runtime's memory is gone with it.
+    if (registry) registry.register(this, () => { if (!rt.dead) rt.x.fs_model_free(handle); }, this);
+  }
+
+  readInfo() {
+    const rt = this.rt, L = rt.layout, x = rt.x;
+    const p = rt.malloc(L.info);
+    try {
+      rt.check(rt.call(x.fs_model_get_info, this.handle, p));
+      const dv = rt.dv, u32 = (f) => dv.getUint32(p + L[f], true), i32 = (f) => dv.getInt32(p + L[f], true),
+        f64 = (f) => dv.getFloat64(p + L[f], true);
+      const columns = [];
+      for (let i = 0; i < u32('info.column_count'); ++i) {
+        rt.check(x.fs_model_column(this.handle, i, rt.scratch, rt.scratch + 4));
+        columns.push({ name: rt.string(rt.ptrAt(rt.scratch)), type: COLUMN_TYPES[rt.dv.getInt32(rt.scratch + 4, true)] });
+      }
+      const metrics = {};
+      for (let i = 0; x.fs_model_metric(this.handle, i, rt.scratch, rt.scratch + 8) === 0; ++i) {
+        metrics[rt.string(rt.ptrAt(rt.scratch))] = rt.dv.getFloat64(rt.scratch + 8, true);
+      }
+      const reasonCodes = [];
+      for (let i = 0; i < u32('info.reason_group_count'); ++i) {
+        rt.check(x.fs_model_reason_group(this.handle, i, rt.scratch, rt.scratch + 4));
+        reasonCodes.push({ code: rt.string(rt.ptrAt(rt.scratch)), text: rt.string(rt.ptrAt(rt.scratch + 4)) });
+      }
+      const grades = [];
+      for (let i = 0; i < u32('info.grade_count'); ++i) {
+        rt.check(x.fs_model_grade(this.handle, i, rt.scratch));
+        grades.push(rt.string(rt.ptrAt(rt.scratch)));
+      }
+      const key = i32('info.key_column'), segment = i32('info.segment_column');
+      const cuts = p + L['info.band_cuts'];
+      return {
+        kind: KINDS[i32('info.kind')],
+        name: rt.string(rt.ptrAt(p + L['info.name'])),
+        version: dv.getBigUint64(p + L['info.checksum'], true).toString(16).padStart(16, '0'),
+        schemaVersion: `${u32('info.schema_major')}.${u32('info.schema_minor')}`,
+        trainerVersion: rt.string(rt.ptrAt(p + L['info.trainer_version'])),
+        columns,
+        featureCount: u32('info.feature_count'),
+        window: u32('info.window_length'),
+        keyColumn: i32('info.per_key_window') && key >= 0 ? columns[key].name : null,
+        threshold: f64('info.decision_threshold'),
+        reviewThreshold: f64('info.review_threshold'),
+        bandCuts: [dv.getFloat64(cuts, true), dv.getFloat64(cuts + 8, true), dv.getFloat64(cuts + 16, true)],
+        metrics,
+        reasonCodes,
+        grades,
+        hasEntityRisk: i32('info.has_entity_risk') !== 0,
+        dynamicThresholds: i32('info.dynamic_thresholds') ? {
+          segmentColumn: segment >= 0 ? columns[segment].name : null,
+          segmentCount: u32('info.segment_count'),
+          targetAlertRate: f64('info.target_alert_rate'),
+          minThreshold: f64('info.min_threshold'),
+          maxThreshold: f64('info.max_threshold'),
+        } : null,
+      };
+    } finally {
+      rt.free(p);
+    }
+  }
+
+  live() {
+    if (!this.handle) throw new FraudscoreError('this model has been disposed', 'disposed');
+    if (this.rt.dead) throw this.rt.dead;
+  }
+
+  session(options) {
+    this.live();
+    const session = new Session(this, options);
+    this.sessions.add(session.ref);
+    return session;
+  }
+
+  score(rows, options) {
+    this.live();
+    if (!Array.isArray(rows)) throw new FraudscoreError('score needs an array of rows', 'invalid_argument');
+    const maxBatch = Math.max(1, Math.min(DEFAULT_BATCH, rows.length));
+    const session = this.session({ ...options, maxBatch, thresholds: 'fixed' });
+    try {
+      const results = new Array(rows.length);
+      for (let start = 0; start < rows.length; start += maxBatch) {
+        const chunk = rows.slice(start, start + maxBatch);
+        let out;
+        try {
+          out = session.pushBatch(chunk);
+        } catch (e) {
+          // Name the row within the whole call, not within the chunk.
+          if (e instanceof FraudscoreError) e.message = e.message.replace(/^row (\d+)/, (_, n) => `row ${start + Number(n)}`);
+          throw e;
+        }
+        for (let i = 0; i < out.length; ++i) results[start + i] = out[i];
+      }
+      return results;
+    } finally {
+      session.dispose();
+    }
+  }
+
+  cachedString(p) {
+    if (!p) return null;
+    let s = this.strings.get(p);
+    if (s === undefined) this.strings.set(p, s = this.rt.string(p));
+    return s;
+  }
+
+  dispose() {
+    if (!this.handle) return;
+    for (const ref of [...this.sessions]) {
+      const s = ref.deref();
+      if (s) s.dispose();
+    }
+    this.sessions.clear();
+    if (registry) registry.unregister(this);
+    if (!this.rt.dead) this.rt.x.fs_model_free(this.handle);
+    this.handle = 0;
+  }
+}
+
+// Built outside the class: a closure made in the constructor could hold `this` and keep it from ever
+// being collected (the registry's held value must not refer to its target).
+function weakRef(target) {
+  return typeof WeakRef === 'function' ? new WeakRef(target) : { deref: () => target };
+}
+
+function sessionRelease(rt, handle, buffers, sessions, ref) {
+  return () => {
+    sessions.delete(ref);
+    if (rt.dead) return;
+    rt.x.fs_session_free(handle);
+    for (const p of Object.values(buffers)) rt.free(p);
+  };
+}
+
+class Session {
+  constructor(model, options) {
+    const rt = model.rt, L = rt.layout, info = model.info;
+    this.model = model;
+    this.rt = rt;
+    this.columns = info.columns.length;
+    this.window = info.window;
+    this.maxBatch = optionInt(options, 'maxBatch', DEFAULT_BATCH, 1, 65536);
+    const maxKeys = optionInt(options, 'maxKeys', 4096, 1, 1 << 24);
+    const reasons = optionInt(options, 'reasons', 3, 0, 64);
+    const reasonsFor = optionChoice(options, 'reasonsFor', ['all', 'flagged']);
+    const thresholds = optionChoice(options, 'thresholds', ['model', 'fixed']);
+    const opts = rt.malloc(L.options);
+    const ptrs = []; // everything this session allocated, freed together
+    try {
+      rt.u8.fill(0, opts, opts + L.options);
+      rt.dv.setUint32(opts + L['options.max_keys'], maxKeys, true);
+      rt.dv.setUint32(opts + L['options.max_batch'], this.maxBatch, true);
+      rt.dv.setInt32(opts + L['options.max_reasons'], reasons > 0 ? reasons : -1, true);
+      rt.dv.setInt32(opts + L['options.threshold_mode'], thresholds, true);
+      rt.dv.setInt32(opts + L['options.reasons_for'], reasonsFor, true);
+      rt.check(rt.call(rt.x.fs_session_create, model.handle, opts, rt.scratch));
+      this.handle = rt.ptrAt(rt.scratch);
+      const valueCount = this.maxBatch * this.columns;
+      ptrs.push(this.values = rt.malloc(valueCount * L.value));
+      this.textCapacity = Math.max(256, valueCount * TEXT_BYTES_PER_VALUE);
+      ptrs.push(this.text = rt.malloc(this.textCapacity));
+      ptrs.push(this.results = rt.malloc(this.maxBatch * L.result));
+      ptrs.push(this.attention = rt.malloc(Math.max(4, this.maxBatch * this.window * 4)));
+      ptrs.push(this.io = rt.malloc(16)); // failed-row index, state sizes
+    } catch (e) {
+      if (this.handle) rt.x.fs_session_free(this.handle);
+      ptrs.forEach((p) => rt.free(p));
+      throw e;
+    } finally {
+      rt.free(opts);
+    }
+    const handle = this.handle;
+    const buffers = { values: this.values, text: this.text, results: this.results, attention: this.attention,
+      io: this.io };
+    // The model holds its sessions weakly, so that the registry can free one that was never disposed.
+    this.ref = weakRef(this);
+    this.release = sessionRelease(rt, handle, buffers, model.sessions, this.ref);
+    this.buffers = buffers;
+    if (registry) registry.register(this, this.release, this);
+  }
+
+  live() {
+    if (!this.handle) throw new FraudscoreError('this session has been disposed', 'disposed');
+    this.model.live();
+  }
+
+  // Write rows[first..first+count) as fs_value records; returns nothing, throws on a value JavaScript cannot pass.
+  writeRows(rows, count) {
+    const rt = this.rt, L = rt.layout, cols = this.model.info.columns, textCols = this.model.textColumns;
+    let textUsed = 0;
+    for (let r = 0; r < count; ++r) {
+      const row = rows[r];
+      if (row === null || typeof row !== 'object') {
+        throw new FraudscoreError(`row ${r}: a row must be an object keyed by column name`, 'input');
+      }
+      for (let c = 0; c < cols.length; ++c) {
+        const p = this.values + (r * cols.length + c) * L.value;
+        let v = row[cols[c].name];
+        if (typeof v === 'number' && textCols[c]) v = String(v);
+        const dv = rt.dv;
+        if (v === undefined || v === null) {
+          dv.setInt32(p + L['value.kind'], VALUE_MISSING, true);
+        } else if (typeof v === 'number') {
+          dv.setInt32(p + L['value.kind'], VALUE_NUMBER, true);
+          dv.setFloat64(p + L['value.number'], v, true);
+        } else if (typeof v === 'string') {
+          const written = this.writeText(v, textUsed);
+          if (written < 0) { // out of text space: grow it (rare) and write this batch again
+            this.growText(this.textCapacity * 2 + v.length * 3);
+            return this.writeRows(rows, count);
+          }
+          dv.setInt32(p + L['value.kind'], VALUE_TEXT, true);
+          dv.setUint32(p + L['value.text'], this.text + textUsed, true);
+          dv.setUint32(p + L['value.text_length'], written, true);
+          textUsed += written;
+        } else {
+          throw new FraudscoreError(`row ${r}: column '${cols[c].name}' holds a ${typeof v}; give a number or a string`,
+            'input');
+        }
+      }
+    }
+  }
+
+  // UTF-8 of `s` at text[offset]; returns its length, or -1 if it does not fit.
+  writeText(s, offset) {
+    const rt = this.rt, u8 = rt.u8, start = this.text + offset, end = this.text + this.textCapacity;
+    if (start + s.length > end) return -1;
+    let i = 0;
+    for (; i < s.length; ++i) { // ASCII fast path: most ids and categories
+      const ch = s.charCodeAt(i);
+      if (ch >= 0x80) break;
+      u8[start + i] = ch;
+    }
+    if (i === s.length) return i;
+    const { read, written } = rt.encoder.encodeInto(s.slice(i), u8.subarray(start + i, end));
+    return read === s.length - i ? i + written : -1;
+  }
+
+  growText(bytes) {
+    const rt = this.rt, p = rt.malloc(bytes);
+    rt.free(this.text);
+    this.text = this.buffers.text = p;
+    this.textCapacity = bytes;
+  }
+
+  readResult(p, attentionCopy) {
+    const rt = this.rt, L = rt.layout, dv = rt.dv, model = this.model, info = model.info;
+    const window = dv.getUint32(p + L['result.window_length'], true);
+    const att = dv.getUint32(p + L['result.attention'], true);
+    const reasonCount = dv.getUint32(p + L['result.reason_count'], true);
+    const reasons = new Array(reasonCount);
+    const base = dv.getUint32(p + L['result.reasons'], true);
+    for (let i = 0; i < reasonCount; ++i) {
+      const q = base + i * L.reason;
+      reasons[i] = {
+        code: model.cachedString(dv.getUint32(q + L['reason.code'], true)),
+        text: model.cachedString(dv.getUint32(q + L['reason.text'], true)),
+        contribution: dv.getFloat64(q + L['reason.contribution'], true),
+      };
+    }
+    const result = {
+      probability: dv.getFloat64(p + L['result.probability'], true),
+      rawProbability: dv.getFloat64(p + L['result.raw_probability'], true),
+      band: BANDS[dv.getInt32(p + L['result.band'], true)],
+      decision: DECISIONS[dv.getInt32(p + L['result.decision'], true)],
+      attention: att && attentionCopy ? rt.f32.slice(att >> 2, (att >> 2) + window) : new Float32Array(0),
+      validSteps: dv.getUint32(p + L['result.valid_steps'], true),
+      blockThreshold: dv.getFloat64(p + L['result.block_threshold'], true),
+      reviewThreshold: dv.getFloat64(p + L['result.review_threshold'], true),
+      segment: dv.getUint32(p + L['result.segment'], true),
+      reasons,
+    };
+    if (info.hasEntityRisk) result.enterpriseRisk = dv.getFloat64(p + L['result.entity_risk'], true);
+    if (info.kind === 'lle_svm') {
+      result.gradeIndex = dv.getInt32(p + L['result.grade_index'], true);
+      result.grade = model.cachedString(dv.getUint32(p + L['result.grade'], true));
+    }
+    return result;
+  }
+
+  push(row) {
+    this.live();
+    const rt = this.rt;
+    this.writeRows([row], 1);
+    rt.check(rt.call(rt.x.fs_session_score, this.handle, this.values, this.columns, this.results));
+    return this.readResult(this.results, true);
+  }
+
+  pushBatch(rows) {
+    this.live();
+    if (!Array.isArray(rows)) throw new FraudscoreError('pushBatch needs an array of rows', 'invalid_argument');
+    if (rows.length > this.maxBatch) {
+      throw new FraudscoreError(`${rows.length} rows exceed the session's maxBatch of ${this.maxBatch}`,
+        'invalid_argument');
+    }
+    if (rows.length === 0) return [];
+    const rt = this.rt, L = rt.layout;
+    this.writeRows(rows, rows.length);
+    rt.check(rt.call(rt.x.fs_session_score_batch, this.handle, this.values, rows.length, this.columns, this.results,
+      this.attention, this.io));
+    const out = new Array(rows.length);
+    for (let i = 0; i < rows.length; ++i) out[i] = this.readResult(this.results + i * L.result, true);
+    return out;
+  }
+
+  feedback(row, probability, label) {
+    this.live();
+    const rt = this.rt;
+    if (!Object.prototype.hasOwnProperty.call(FEEDBACK, label)) {
+      throw new FraudscoreError("feedback label must be 'confirmed_fraud' or 'false_alarm'", 'invalid_argument');
+    }
+    if (typeof probability !== 'number') throw new FraudscoreError('feedback needs the probability', 'invalid_argument');
+    this.writeRows([row], 1);
+    rt.check(rt.call(rt.x.fs_session_feedback, this.handle, this.values, this.columns, probability, FEEDBACK[label]));
+  }
+
+  saveThresholds() {
+    this.live();
+    const rt = this.rt;
+    rt.check(rt.call(rt.x.fs_session_threshold_state_size, this.handle, this.io));
+    const size = rt.ptrAt(this.io);
+    const p = rt.malloc(Math.max(size, 1));
+    try {
+      rt.check(rt.call(rt.x.fs_session_save_thresholds, this.handle, p, size, this.io));
+      return rt.u8.slice(p, p + rt.ptrAt(this.io));
+    } finally {
+      rt.free(p);
+    }
+  }
+
+  loadThresholds(state) {
+    this.live();
+    if (!(state instanceof Uint8Array)) throw new FraudscoreError('loadThresholds needs a Uint8Array', 'invalid_argument');
+    const rt = this.rt, p = rt.malloc(Math.max(state.length, 1));
+    try {
+      rt.u8.set(state, p);
+      rt.check(rt.call(rt.x.fs_session_load_thresholds, this.handle, p, state.length));
+    } finally {
+      rt.free(p);
+    }
+  }
+
+  reset() {
+    this.live();
+    this.rt.check(this.rt.call(this.rt.x.fs_session_reset, this.handle));
+  }
+
+  get keyCount() {
+    this.live();
+    this.rt.check(this.rt.call(this.rt.x.fs_session_key_count, this.handle, this.io));
+    return this.rt.ptrAt(this.io);
+  }
+
+  dispose() {
+    if (!this.handle) return;
+    if (registry) registry.unregister(this);
+    this.release();
+    this.handle = 0;
+  }
+}
