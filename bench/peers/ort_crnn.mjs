@@ -10,6 +10,8 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 
+import { normalGenerator } from './wasm_bench_common.mjs';  // seeded, so runs see the same windows
+
 const TOLERANCE = 1e-4;
 const LARGE_BATCH = 256;
 const POOL_WINDOWS = 4 * LARGE_BATCH;
@@ -26,18 +28,6 @@ function parseArgs(argv) {
   }
   if (!args.model) throw new Error('usage: node ort_crnn.mjs MODEL.onnx [--check CHECK.json] [--warmup-s S] [--measure-s S]');
   return args;
-}
-
-// A seeded standard-normal generator (xorshift32 + Box-Muller), so runs see the same windows.
-function normalGenerator(seed) {
-  let state = seed >>> 0 || 1;
-  const uniform = () => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return (state + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 function feedsFor(windows, validSteps, batch, steps, features) {

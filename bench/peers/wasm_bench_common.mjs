@@ -57,7 +57,7 @@ export function parseArgs(argv, usage, extra = {}) {
   return args;
 }
 
-/** A seeded standard-normal generator (xorshift32 + Box-Muller), the same as ort_crnn.mjs's. */
+/** A seeded standard-normal generator (xorshift32 + Box-Muller); ort_crnn.mjs uses it too. */
 export function normalGenerator(seed) {
   let state = seed >>> 0 || 1;
   const uniform = () => {

@@ -48,8 +48,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  LARGE_BATCH, batch1Report, filesSummary, identifyWasmFiles, nowMs, parseArgs, round, throughputReport, timeLoop,
-  watchWasmCompiles,
+  LARGE_BATCH, batch1Report, filesSummary, identifyWasmFiles, maxAbsDiff, nowMs, parseArgs, round, throughputReport,
+  timeLoop, watchWasmCompiles,
 } from '../peers/wasm_bench_common.mjs';
 
 const NAME = 'fraudscore_crnn';
@@ -159,16 +159,6 @@ function cliProbabilities(args, csvPath) {
     out[Number(cells[rowCol])] = Number(cells[probCol]);
   }
   return out;
-}
-
-function maxAbsDiff(got, want) {
-  if (got.length !== want.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < want.length; ++i) {
-    const d = Math.abs(got[i] - want[i]);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
 }
 
 function runCheck(model, args) {

@@ -286,6 +286,30 @@ async function main() {
     check(requests2.every((r) => new URL(r.url).origin === origin), 'baseline page: a request to another origin');
     check(requests2.some((r) => r.url.endsWith('/pkg/dist/fraudscore-baseline.wasm')), 'baseline page did not fetch the baseline .wasm');
     notes.push(`baseline page: ${requests2.length} requests during load, 0 after`);
+
+    // 9. The package in a module Web Worker (score-worker.mjs): the same sample, the same CLI numbers.
+    const workerResults = await page2.evaluate(async () => {
+      const ask = (worker, message) => new Promise((resolve) => {
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (e) => resolve({ error: e.message || 'worker error' });
+        worker.postMessage(message);
+      });
+      const worker = new Worker('./score-worker.mjs', { type: 'module' });
+      const model = await (await fetch('./model/crnn-on-device.fsmodel')).arrayBuffer();
+      const loaded = await ask(worker, { model });
+      if (loaded.error) return loaded;
+      const { parseCsv } = await import('./app.mjs');
+      const [header, ...records] = parseCsv(await (await fetch('./data/sample.csv')).text());
+      const rows = records.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
+      const scored = await ask(worker, { rows });
+      worker.terminate();
+      return { runtime: loaded.runtime, results: scored.results, error: scored.error };
+    });
+    check(!workerResults.error, `Web Worker: ${workerResults.error}`);
+    if (workerResults.results) {
+      compareWithCli('module Web Worker', workerResults.results, SAMPLE, info);
+      notes.push(`Web Worker runtime: ${workerResults.runtime.simd ? 'SIMD128' : 'baseline'} (kernels ${workerResults.runtime.kernels})`);
+    }
     check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
   } finally {
     await browser.close();
