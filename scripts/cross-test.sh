@@ -26,20 +26,21 @@ tested=$SECONDS
 
 echo "== $arch ($triplet)"
 echo "configure+build: $((built - start)) s, tests under qemu: $((tested - built)) s"
-# The 128-bit vector-extension GEMM kernel must be NEON code, not scalar VFP.
-obj="$(find "$build" -name 'f32_gemm_nt_vec128.cpp.o' | head -n1)"
-if [ -n "$obj" ]; then
-  case "$arch" in
-    aarch64) pattern='\s(fmla|fmul|fadd)\s+v[0-9]+\.4s' ;;
-    armhf)   pattern='\s(vmla|vmul|vadd|vfma)\.f32\s+q[0-9]+' ;;
-  esac
+# The 128-bit vector-extension kernels must be NEON code, not scalar VFP.
+case "$arch" in
+  aarch64) pattern='\s(fmla|fmul|fadd)\s+v[0-9]+\.4s' ;;
+  armhf)   pattern='\s(vmla|vmul|vadd|vfma)\.f32\s+q[0-9]+' ;;
+esac
+for kernel in f32_gemm_nt_vec128 f32_gemm_packed_vec128 f32_activations_vec128; do
+  obj="$(find "$build" -name "$kernel.cpp.o" | head -n1)"
+  [ -n "$obj" ] || continue
   neon_ops="$("$triplet-objdump" -d "$obj" | grep -cE "$pattern" || true)"
   if [ "$neon_ops" -gt 0 ]; then
-    echo "f32_gemm_nt_vec128: $neon_ops 128-bit NEON float instructions"
+    echo "$kernel: $neon_ops 128-bit NEON float instructions"
   else
-    echo "WARNING: f32_gemm_nt_vec128 has no 128-bit NEON float instructions (scalar code)" >&2
+    echo "WARNING: $kernel has no 128-bit NEON float instructions (scalar code)" >&2
   fi
-fi
+done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 for exe in cli/fraudscore agent/fraudscore-agent; do

@@ -20,7 +20,7 @@ Status WindowStore::init(uint32_t steps, uint32_t features, bool per_key, uint32
   uint32_t table_size = 1;
   while (per_key && table_size < 2 * slots_) table_size <<= 1;
   try {
-    rows_.assign(size_t{slots_} * steps_ * features_, 0.0f);
+    rows_.reset(new float[size_t{slots_} * steps_ * features_]);
     count_.assign(slots_, 0);
     next_row_.assign(slots_, 0);
     key_of_.assign(slots_, 0);
@@ -123,7 +123,7 @@ bool WindowStore::contains(uint64_t key_hash) const {
 
 uint32_t WindowStore::push(uint64_t key_hash, const float* features) {
   const uint32_t slot = per_key_ ? find_or_insert(key_hash) : 0;
-  float* dst = rows_.data() + (size_t{slot} * steps_ + next_row_[slot]) * features_;
+  float* dst = rows_.get() + (size_t{slot} * steps_ + next_row_[slot]) * features_;
   std::memcpy(dst, features, features_ * sizeof(float));
   next_row_[slot] = (next_row_[slot] + 1) % steps_;
   if (count_[slot] < steps_) ++count_[slot];
@@ -136,7 +136,7 @@ uint32_t WindowStore::copy_window(uint32_t slot, float* dst) const {
   std::memset(dst, 0, (steps_ - n) * row_bytes);
   // The oldest real row sits n rows before the next write position.
   const uint32_t oldest = (next_row_[slot] + steps_ - n) % steps_;
-  const float* ring = rows_.data() + size_t{slot} * steps_ * features_;
+  const float* ring = rows_.get() + size_t{slot} * steps_ * features_;
   for (uint32_t i = 0; i < n; ++i)
     std::memcpy(dst + (steps_ - n + i) * features_, ring + ((oldest + i) % steps_) * features_, row_bytes);
   return n;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "status.h"
@@ -46,7 +47,9 @@ class WindowStore {
 
   uint32_t steps_ = 0, features_ = 0, slots_ = 0, used_ = 0;
   bool per_key_ = false;
-  std::vector<float> rows_;         // [slots, steps, features], ring buffers
+  // [slots, steps, features], ring buffers. Left uninitialised: count_ bounds
+  // every read, and zeroing megabytes was most of the time a new session took.
+  std::unique_ptr<float[]> rows_;
   std::vector<uint32_t> count_;     // [slots] real rows held (<= steps)
   std::vector<uint32_t> next_row_;  // [slots] ring position of the next write
   std::vector<uint64_t> key_of_;    // [slots]
