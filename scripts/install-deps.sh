@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   # the core, the CLI and their tests
-  build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev libeigen3-dev
+  build-essential cmake flatbuffers-compiler libflatbuffers-dev doctest-dev libcli11-dev
   libgtest-dev libbenchmark-dev
   # the edge agent (HTTP, JSON, SQLite state, keyed hashing) and its load benchmark
   libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev wrk jq
