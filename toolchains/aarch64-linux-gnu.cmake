@@ -4,14 +4,9 @@
 # (FRAUDSCORE_CROSS_SYSROOT, default /opt/fraudscore-cross/aarch64-linux-gnu) and
 # from the cross libc in /usr/aarch64-linux-gnu; never from the host. Programs
 # (flatc) are the host's. ctest runs the tests under qemu-aarch64.
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
-set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(_fs_triplet aarch64-linux-gnu)
 set(_fs_qemu qemu-aarch64)
-
-set(CMAKE_C_COMPILER ${_fs_triplet}-gcc)
-set(CMAKE_CXX_COMPILER ${_fs_triplet}-g++)
 
 # ARMv8-A always has Advanced SIMD (NEON) and IEEE-conforming vector floats:
 # GCC's vector extensions compile to NEON with no extra flags.

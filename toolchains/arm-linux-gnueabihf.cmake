@@ -4,14 +4,9 @@
 # (FRAUDSCORE_CROSS_SYSROOT, default /opt/fraudscore-cross/arm-linux-gnueabihf) and
 # from the cross libc in /usr/arm-linux-gnueabihf; never from the host. Programs
 # (flatc) are the host's. ctest runs the tests under qemu-arm.
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
-set(CMAKE_LIBRARY_ARCHITECTURE arm-linux-gnueabihf)
 set(_fs_triplet arm-linux-gnueabihf)
 set(_fs_qemu qemu-arm)
-
-set(CMAKE_C_COMPILER ${_fs_triplet}-gcc)
-set(CMAKE_CXX_COMPILER ${_fs_triplet}-g++)
 
 # ARMv7-A with NEON, hard-float ABI (Debian armhf's default is Thumb-2 with
 # VFPv3-D16 and no NEON). Note: ARMv7 NEON flushes denormals to zero, so GCC

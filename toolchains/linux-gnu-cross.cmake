@@ -1,6 +1,12 @@
 # Shared by the Debian 12 cross toolchain files (aarch64-linux-gnu.cmake,
 # arm-linux-gnueabihf.cmake), which set _fs_triplet and _fs_qemu, then include
-# this: the sysroot, where CMake may look, and qemu to run the tests.
+# this: the system, the compilers, the sysroot, where CMake may look, and qemu
+# to run the tests.
+
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_LIBRARY_ARCHITECTURE ${_fs_triplet})
+set(CMAKE_C_COMPILER ${_fs_triplet}-gcc)
+set(CMAKE_CXX_COMPILER ${_fs_triplet}-g++)
 
 if(DEFINED ENV{FRAUDSCORE_CROSS_SYSROOT})
   set(FRAUDSCORE_CROSS_SYSROOT "$ENV{FRAUDSCORE_CROSS_SYSROOT}")

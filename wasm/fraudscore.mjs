@@ -153,6 +153,18 @@ class Runtime {
     if (p && !this.dead) this.x.free(p);
   }
 
+  // fn(p) with `bytes` bytes of the core's memory at p (holding a copy of
+  // `init` if given), freed afterwards whatever happens.
+  withMemory(bytes, fn, init) {
+    const p = this.malloc(Math.max(bytes, 1));
+    try {
+      if (init) this.u8.set(init, p);
+      return fn(p);
+    } finally {
+      this.free(p);
+    }
+  }
+
   string(p) {
     if (!p) return null;
     let end = p;
@@ -187,13 +199,8 @@ export async function loadModel(bytes, options) {
   else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   else throw new FraudscoreError('loadModel needs the model file as a Uint8Array or ArrayBuffer', 'invalid_argument');
   const rt = await runtimeFor(options);
-  const copy = rt.malloc(Math.max(bytes.length, 1));
-  rt.u8.set(bytes, copy);
-  try {
-    rt.check(rt.call(rt.x.fs_model_load, copy, bytes.length, rt.scratch));
-  } finally {
-    rt.free(copy); // the core keeps its own copy
-  }
+  // The core keeps its own copy of the bytes.
+  rt.withMemory(bytes.length, (p) => rt.check(rt.call(rt.x.fs_model_load, p, bytes.length, rt.scratch)), bytes);
   return new Model(rt, rt.ptrAt(rt.scratch));
 }
 
@@ -218,8 +225,7 @@ class Model {
 
   readInfo() {
     const rt = this.rt, L = rt.layout, x = rt.x;
-    const p = rt.malloc(L.info);
-    try {
+    return rt.withMemory(L.info, (p) => {
       rt.check(rt.call(x.fs_model_get_info, this.handle, p));
       const dv = rt.dv, u32 = (f) => dv.getUint32(p + L[f], true), i32 = (f) => dv.getInt32(p + L[f], true),
         f64 = (f) => dv.getFloat64(p + L[f], true);
@@ -269,9 +275,7 @@ class Model {
           maxThreshold: f64('info.max_threshold'),
         } : null,
       };
-    } finally {
-      rt.free(p);
-    }
+    });
   }
 
   live() {
@@ -533,25 +537,18 @@ class Session {
     const rt = this.rt;
     rt.check(rt.call(rt.x.fs_session_threshold_state_size, this.handle, this.io));
     const size = rt.ptrAt(this.io);
-    const p = rt.malloc(Math.max(size, 1));
-    try {
+    return rt.withMemory(size, (p) => {
       rt.check(rt.call(rt.x.fs_session_save_thresholds, this.handle, p, size, this.io));
       return rt.u8.slice(p, p + rt.ptrAt(this.io));
-    } finally {
-      rt.free(p);
-    }
+    });
   }
 
   loadThresholds(state) {
     this.live();
     if (!(state instanceof Uint8Array)) throw new FraudscoreError('loadThresholds needs a Uint8Array', 'invalid_argument');
-    const rt = this.rt, p = rt.malloc(Math.max(state.length, 1));
-    try {
-      rt.u8.set(state, p);
-      rt.check(rt.call(rt.x.fs_session_load_thresholds, this.handle, p, state.length));
-    } finally {
-      rt.free(p);
-    }
+    const rt = this.rt;
+    rt.withMemory(state.length,
+      (p) => rt.check(rt.call(rt.x.fs_session_load_thresholds, this.handle, p, state.length)), state);
   }
 
   reset() {

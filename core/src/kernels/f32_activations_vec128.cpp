@@ -47,12 +47,7 @@ void f32_lstm_cell_vec128(size_t hidden, const float* gates, float* c, float* h)
     store(c + j, cn);
     store(h + j, og * vec128::tanh(cn, k));
   }
-  for (; j < H; ++j) {
-    const float ig = sigmoid_f32(gates[j]), fg = sigmoid_f32(gates[H + j]);
-    const float gg = tanh_f32(gates[2 * H + j]), og = sigmoid_f32(gates[3 * H + j]);
-    c[j] = fg * c[j] + ig * gg;
-    h[j] = og * tanh_f32(c[j]);
-  }
+  for (; j < H; ++j) lstm_unit_f32(gates, H, j, c, h);
 }
 
 void f32_tanh_vec128(float* x, size_t n) {
