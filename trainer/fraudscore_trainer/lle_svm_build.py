@@ -89,7 +89,8 @@ def _load_data(args):
     (company_id, year, the 26 indicators, is_fraud; optional industry for the paper's
     matching) or the simulator's panel."""
     if args.data:
-        df = pd.read_csv(args.data, dtype={KEY_COLUMN: str})
+        # Correctly rounded, as the core's strtod reads the same file: the trainer sees its exact values.
+        df = pd.read_csv(args.data, dtype={KEY_COLUMN: str}, float_precision="round_trip")
         missing = [c for c in [KEY_COLUMN, TIME_COLUMN, LABEL_COLUMN] + INDICATOR_COLUMNS if c not in df.columns]
         if missing:
             raise SystemExit(f"{args.data} lacks the columns {missing}")
