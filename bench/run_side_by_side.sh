@@ -3,7 +3,8 @@
 # same crnn network and weights, on the same machine, pinned to the same core:
 # builds fraudscore_bench (Release, build/bench), exports the model to ONNX,
 # checks ONNX Runtime's outputs against the PyTorch reference, runs both and
-# prints a table. Raw results are kept in build/bench/side-by-side/.
+# prints a table. Raw results are kept in build/bench/side-by-side/. Installs what
+# it needs first (Debian packages through scripts/install-deps.sh, npm packages in bench/peers).
 #
 #   bash bench/run_side_by_side.sh [MODEL.fsmodel]    (default: models/crnn-on-device.fsmodel)
 #
@@ -20,6 +21,14 @@ PYTHON=/usr/bin/python3
 
 [ -f "$MODEL" ] || { echo "run_side_by_side: no model file at $MODEL" >&2; exit 1; }
 mkdir -p "$OUT"
+
+# What the build and the export need (scripts/install-deps.sh: compilers, Google Benchmark, flatc,
+# numpy, PyTorch), plus python3-onnx for the ONNX graph and node + npm for onnxruntime-node
+# (a node from elsewhere, e.g. NodeSource, is kept).
+EXTRA=(python3-onnx)
+command -v node >/dev/null || EXTRA+=(nodejs)
+command -v npm >/dev/null || EXTRA+=(npm)
+"$REPO/scripts/install-deps.sh" "${EXTRA[@]}" >&2
 
 PIN=()
 if command -v taskset >/dev/null; then PIN=(taskset -c "${BENCH_CPU:-0}"); fi

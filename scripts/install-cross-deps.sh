@@ -15,9 +15,10 @@
 #    foreign indexes lag the amd64 ones. The sysroot never touches dpkg's state
 #    for amd64. The target's libc/libstdc++ come from the cross toolchain.
 set -euo pipefail
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+# sudo's env_reset drops DEBIAN_FRONTEND from the environment: pass it on sudo's command line.
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo DEBIAN_FRONTEND=noninteractive"; fi
 BASE="${FRAUDSCORE_CROSS_SYSROOT_BASE:-/opt/fraudscore-cross}"
 
 declare -A TRIPLET=([arm64]=aarch64-linux-gnu [armhf]=arm-linux-gnueabihf)
@@ -37,7 +38,7 @@ missing=()
 for p in "${HOST_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing (host): ${missing[*]}"
-  $SUDO apt-get update -qq || echo "install-cross-deps: apt-get update reported errors; going on" >&2
+  $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600 || echo "install-cross-deps: apt-get update reported errors; going on" >&2
   $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
 fi
 
@@ -52,7 +53,7 @@ for arch in "${ARCHES[@]}"; do
   if ! apt-cache show "libsqlite3-dev:$arch" >/dev/null 2>&1; then
     # A stale foreign index on the mirror (seen: bookworm-security armhf) makes
     # apt-get update fail as a whole; the packages from bookworm main suffice.
-    $SUDO apt-get update -qq || echo "install-cross-deps: apt-get update reported errors; going on" >&2
+    $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600 || echo "install-cross-deps: apt-get update reported errors; going on" >&2
   fi
   echo "unpacking the $arch target libraries into $sysroot"
   work="$(mktemp -d)"

@@ -4,8 +4,10 @@
 # Emscripten, node and npm (npm packages themselves come from the npm
 # registry), and Chromium for the headless browser test.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# sudo's env_reset drops DEBIAN_FRONTEND from the environment: pass it on sudo's command line.
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo DEBIAN_FRONTEND=noninteractive"; fi
 missing=()
 for p in emscripten chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,8 +17,8 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  $SUDO apt-get update -qq || echo "install-wasm-deps: apt-get update reported errors; installing anyway" >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600 || echo "install-wasm-deps: apt-get update reported errors; installing anyway" >&2
+  $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
 fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 18 ]; then
