@@ -1,9 +1,12 @@
 // fraudscore: on-device fraud scoring in WebAssembly. Browsers, Web Workers and node >= 18.
 
 /** One raw transaction, keyed by the model's column names (see `ModelInfo.columns`).
- *  Numbers may be given as numbers or numeric strings; a missing key, `null` or `undefined`
- *  is a missing value; keys that are not model columns are ignored. */
-export type Row = Record<string, string | number | null | undefined>;
+ *  Numbers may be given as numbers or numeric strings. Every model column must be there: `null`
+ *  (or, as the CSV reader gives it, an empty string) is a missing value, while a column the row lacks
+ *  (absent, or `undefined`) is refused with a `FraudscoreError` (status 'input') naming the column and
+ *  the row, so that a misspelt key is not scored as a missing value. Keys that are not model columns
+ *  (labels, ids the model does not use) are ignored, or refused in strict mode (the `strict` option). */
+export type Row = Record<string, string | number | null>;
 
 export type Band = 'low' | 'medium' | 'high' | 'critical';
 export type Decision = 'approve' | 'step_up' | 'block';
@@ -96,11 +99,16 @@ export interface SessionOptions {
   reasonsFor?: 'all' | 'flagged';
   /** 'model' (default): dynamic thresholds where the model enables them; 'fixed': the model's thresholds. */
   thresholds?: 'model' | 'fixed';
+  /** Refuse a row with a key that is not a model column (the error names the keys). Default: the
+   *  `strict` given to `loadModel`, itself false by default (other keys are ignored). */
+  strict?: boolean;
 }
 
 /** A stream of rows: windows per key and dynamic thresholds live here. */
 export interface Session {
-  /** Validate the row, append it to its window and score that window. A refused row changes nothing. */
+  /** Validate the row, append it to its window and score that window. A refused row changes nothing.
+   *  Refused (status 'input'): a model column the row lacks, a value that is not a finite number or a known
+   *  category, and in strict mode a key that is not a model column. */
   push(row: Row): Result;
   /** As `push` for each row in order, with one network pass for all; all rows are checked first. */
   pushBatch(rows: Row[]): Result[];
@@ -131,6 +139,8 @@ export interface Model {
 export interface LoadOptions {
   /** Force the SIMD128 (true) or the baseline (false) build; by default chosen by feature detection. */
   simd?: boolean;
+  /** The default of `strict` for this model's `session()` and `score()` (default false). Ignored by `runtimeInfo`. */
+  strict?: boolean;
 }
 
 /** Verify and load a model file (`.fsmodel`). Rejects with an Error carrying the core's message. */

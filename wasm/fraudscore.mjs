@@ -183,6 +183,18 @@ function optionInt(options, name, fallback, min, max) {
   return v;
 }
 
+// 'a', 'b', … for an error message: at most 10 keys, then how many more.
+function quoteKeys(keys) {
+  const shown = keys.slice(0, 10).map((k) => `'${k}'`).join(', ');
+  return keys.length > 10 ? `${shown} and ${keys.length - 10} more` : shown;
+}
+
+function optionBool(options, name, fallback) {
+  const v = options && options[name] !== undefined ? options[name] : fallback;
+  if (typeof v !== 'boolean') throw new FraudscoreError(`option ${name} must be true or false`, 'invalid_argument');
+  return v;
+}
+
 function optionChoice(options, name, choices) {
   const v = options && options[name] !== undefined ? options[name] : choices[0];
   const index = choices.indexOf(v);
@@ -198,10 +210,11 @@ export async function loadModel(bytes, options) {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   else throw new FraudscoreError('loadModel needs the model file as a Uint8Array or ArrayBuffer', 'invalid_argument');
+  const strict = optionBool(options, 'strict', false);
   const rt = await runtimeFor(options);
   // The core keeps its own copy of the bytes.
   rt.withMemory(bytes.length, (p) => rt.check(rt.call(rt.x.fs_model_load, p, bytes.length, rt.scratch)), bytes);
-  return new Model(rt, rt.ptrAt(rt.scratch));
+  return new Model(rt, rt.ptrAt(rt.scratch), strict);
 }
 
 export async function runtimeInfo(options) {
@@ -211,14 +224,16 @@ export async function runtimeInfo(options) {
 }
 
 class Model {
-  constructor(rt, handle) {
+  constructor(rt, handle, strict) {
     this.rt = rt;
     this.handle = handle;
+    this.strict = strict; // the default of its sessions' `strict` option
     this.sessions = new Set(); // WeakRefs (where available): a forgotten session can still be collected
     this.strings = new Map(); // model-owned strings by address (reason codes, grades)
     this.info = this.readInfo();
     this.columnTypes = this.info.columns.map((c) => c.type);
     this.textColumns = this.info.columns.map((c) => c.type === 'categorical' || c.type === 'identifier');
+    this.columnNames = new Set(this.info.columns.map((c) => c.name));
     // Never throws (a finalizer must not): a retired runtime's memory is gone with it.
     if (registry) registry.register(this, () => { if (!rt.dead) rt.x.fs_model_free(handle); }, this);
   }
@@ -357,6 +372,7 @@ class Session {
     this.rt = rt;
     this.columns = info.columns.length;
     this.window = info.window;
+    this.strict = optionBool(options, 'strict', model.strict);
     this.maxBatch = optionInt(options, 'maxBatch', DEFAULT_BATCH, 1, 65536);
     const maxKeys = optionInt(options, 'maxKeys', 4096, 1, 1 << 24);
     const reasons = optionInt(options, 'reasons', 3, 0, 64);
@@ -402,7 +418,15 @@ class Session {
     this.model.live();
   }
 
-  // Write rows[first..first+count) as fs_value records; returns nothing, throws on a value JavaScript cannot pass.
+  // Keys of `row` that are not model columns.
+  unknownKeys(row) {
+    const names = this.model.columnNames;
+    return Object.keys(row).filter((k) => !names.has(k));
+  }
+
+  // Write rows[0..count) as fs_value records; returns nothing, throws on a row or value JavaScript cannot pass:
+  // a row that is not an object, a model column the row lacks (undefined: `null` is the missing value), a
+  // value that is neither a number nor a string, and in strict mode a key that is not a model column.
   writeRows(rows, count) {
     const rt = this.rt, L = rt.layout, cols = this.model.info.columns, textCols = this.model.textColumns;
     let textUsed = 0;
@@ -416,7 +440,14 @@ class Session {
         let v = row[cols[c].name];
         if (typeof v === 'number' && textCols[c]) v = String(v);
         const dv = rt.dv;
-        if (v === undefined || v === null) {
+        if (v === undefined) {
+          // An absent column is an error, not a missing value: a misspelt key must not score as 0.
+          const unknown = this.unknownKeys(row);
+          throw new FraudscoreError(`row ${r}: lacks the model column '${cols[c].name}' (give null for a missing value)`
+            + (unknown.length ? `; keys that are not model columns: ${quoteKeys(unknown)}` : ''),
+          'input');
+        }
+        if (v === null) {
           dv.setInt32(p + L['value.kind'], VALUE_MISSING, true);
         } else if (typeof v === 'number') {
           dv.setInt32(p + L['value.kind'], VALUE_NUMBER, true);
@@ -435,6 +466,12 @@ class Session {
           throw new FraudscoreError(`row ${r}: column '${cols[c].name}' holds a ${typeof v}; give a number or a string`,
             'input');
         }
+      }
+      const unknown = this.strict ? this.unknownKeys(row) : null;
+      if (unknown && unknown.length) {
+        throw new FraudscoreError(`row ${r}: key${unknown.length > 1 ? 's' : ''} ${quoteKeys(unknown)}`
+          + ` ${unknown.length > 1 ? 'are' : 'is'} not ${unknown.length > 1 ? 'model columns' : 'a model column'}`
+          + ` (strict mode; the model's columns: ${cols.map((x) => x.name).join(', ')})`, 'input');
       }
     }
   }

@@ -3,11 +3,17 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FLAVOURS, EXAMPLE, loadModel, loadNamed, modelBytes, readCsv, assertFraudscoreError, assertRejects,
+  FLAVOURS, MODELS, EXAMPLE, loadModel, loadNamed, modelBytes, readCsv, assertFraudscoreError, assertRejects,
 } from './helpers.mjs';
 
 const tx = () => readCsv(EXAMPLE.crnn).rows;
 const sme = () => readCsv(EXAMPLE.lstm_attn).rows;
+const exampleRows = (info) => readCsv(EXAMPLE[info.kind]).rows;
+/** The row with only the model's columns. */
+const only = (row, info) => Object.fromEntries(info.columns.map((c) => [c.name, row[c.name]]));
+/** The row without `name`. */
+const without = (row, name) => { const { [name]: _, ...rest } = row; return rest; };
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 for (const flavour of FLAVOURS) {
   describe(`errors (${flavour.name})`, () => {
@@ -129,16 +135,72 @@ for (const flavour of FLAVOURS) {
         await stillWorks();
       });
 
-      test('a missing required column', async () => {
-        const { nameOrig, ...noKey } = tx()[0];
-        assert.ok(nameOrig);
-        assertFraudscoreError(() => model.session().push(noKey), 'input', /column 'nameOrig': an identifier is required/);
+      test('a missing required value (null or empty) in a required column', async () => {
+        const noKey = without(tx()[0], 'nameOrig');
         assertFraudscoreError(() => model.session().push({ ...noKey, nameOrig: null }), 'input', /column 'nameOrig': an identifier is required/);
         assertFraudscoreError(() => model.session().push({ ...noKey, nameOrig: '' }), 'input', /column 'nameOrig': an identifier is required/);
         const lstm = await loadNamed('lstm_attn-sme', flavour);
-        const { enterprise_id: _, ...noEnterprise } = sme()[0];
-        assertFraudscoreError(() => lstm.score([sme()[0], noEnterprise]), 'input', /^row 1: column 'enterprise_id': an identifier is required/);
+        assertFraudscoreError(() => lstm.score([sme()[0], { ...sme()[0], enterprise_id: null }]), 'input',
+          /^row 1: column 'enterprise_id': an identifier is required/);
         lstm.dispose();
+        await stillWorks();
+      });
+
+      test('a row that lacks a model column is refused, naming the row and the column (issue 13)', async () => {
+        const rows = tx();
+        // A misspelt key: the error names the column, the row and the key that is not a model column.
+        const typo = { ...without(only(rows[3], model.info), 'amount'), amout: rows[3].amount };
+        const s = model.session({ maxBatch: 16 });
+        assertFraudscoreError(() => s.push(typo), 'input',
+          /^row 0: lacks the model column 'amount' \(give null for a missing value\); keys that are not model columns: 'amout'$/);
+        assertFraudscoreError(() => s.pushBatch([rows[0], rows[1], typo]), 'input', /^row 2: lacks the model column 'amount'/);
+        const many = rows.slice(0, 320);
+        many[300] = typo;
+        assertFraudscoreError(() => model.score(many), 'input', /^row 300: lacks the model column 'amount'/);
+        // Every key that is not a model column is listed (the first 10, then how many more).
+        const extra = Object.keys(rows[0]).filter((k) => !model.info.columns.some((c) => c.name === k));
+        assert.ok(extra.includes('isFraud'));
+        assertFraudscoreError(() => s.push(without(rows[0], 'amount')), 'input', new RegExp(
+          `^row 0: lacks the model column 'amount' \\(give null for a missing value\\); keys that are not model columns: ${extra.map((k) => `'${k}'`).join(', ')}$`));
+        const wide = { ...typo };
+        for (let i = 0; i < 12; ++i) wide[`x${i}`] = i;
+        assertFraudscoreError(() => s.push(wide), 'input', /: 'amout', 'x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8' and 3 more$/);
+        // Without other keys the message says only what is lacking; undefined counts as lacking.
+        assertFraudscoreError(() => s.push(without(only(rows[0], model.info), 'amount')), 'input',
+          /^row 0: lacks the model column 'amount' \(give null for a missing value\)$/);
+        assertFraudscoreError(() => s.push({ ...rows[0], amount: undefined }), 'input', /^row 0: lacks the model column 'amount'/);
+        assertFraudscoreError(() => s.push({}), 'input', /^row 0: lacks the model column 'step'/);
+        assertFraudscoreError(() => s.push([]), 'input', /^row 0: lacks the model column 'step'/);
+        // Refused rows changed nothing.
+        assert.equal(s.keyCount, 0);
+        // null (and '') is the way to say "missing": scored as the model's missing value, as before.
+        const isNull = model.score([rows[0], { ...rows[1], amount: null }]);
+        assert.deepEqual(model.score([rows[0], { ...rows[1], amount: '' }]), isNull);
+        assert.notDeepEqual(isNull[1].probability, model.score([rows[0], rows[1]])[1].probability);
+        s.dispose();
+        await stillWorks();
+      });
+
+      test('every model: each column, when lacking, is named (push, pushBatch, score, feedback)', async () => {
+        for (const name of MODELS) {
+          const m = await loadNamed(name, flavour);
+          const rows = exampleRows(m.info).slice(0, 3);
+          const s = m.session();
+          for (const { name: column } of m.info.columns) {
+            const lacking = without(rows[2], column);
+            const message = new RegExp(`lacks the model column '${escape(column)}'`);
+            assertFraudscoreError(() => s.push(lacking), 'input', message);
+            assertFraudscoreError(() => s.pushBatch([rows[0], rows[1], lacking]), 'input', /^row 2: lacks the model column/);
+            assertFraudscoreError(() => m.score([rows[0], lacking]), 'input', new RegExp(`^row 1: ${message.source}`));
+            if (m.info.dynamicThresholds) {
+              assertFraudscoreError(() => s.feedback(lacking, 0.5, 'confirmed_fraud'), 'input', message);
+            }
+          }
+          assert.equal(s.keyCount, 0, `${name}: refused rows changed nothing`);
+          assert.equal(m.score(rows).length, rows.length, `${name}: complete rows score`);
+          s.dispose();
+          m.dispose();
+        }
         await stillWorks();
       });
 
@@ -170,6 +232,77 @@ for (const flavour of FLAVOURS) {
           a.dispose();
           b.dispose();
           if (m !== paper) m.dispose();
+        }
+        await stillWorks();
+      });
+    });
+
+    describe('strict mode: keys that are not model columns', () => {
+      test('ignored by default (a label column, say); refused with strict: true, naming them', async () => {
+        const rows = tx().slice(0, 40);
+        assert.ok('isFraud' in rows[0] && 'isFlaggedFraud' in rows[0], 'the example has label columns');
+        const clean = rows.map((r) => only(r, model.info));
+        const expected = model.score(clean);
+        assert.deepEqual(model.score(rows), expected, 'extra keys are ignored by default');
+        assert.deepEqual(model.score(rows, { strict: false }), expected);
+        assert.deepEqual(model.score(clean, { strict: true }), expected, 'rows of model columns only pass strict mode');
+        const columns = escape(model.info.columns.map((c) => c.name).join(', '));
+        const extra = escape(Object.keys(rows[0]).filter((k) => !(k in clean[0])).map((k) => `'${k}'`).join(', '));
+        assert.match(extra, /'isFraud', 'isFlaggedFraud'/);
+        assertFraudscoreError(() => model.score(rows, { strict: true }), 'input',
+          new RegExp(`^row 0: keys ${extra} are not model columns \\(strict mode; the model's columns: ${columns}\\)$`));
+        const mixed = clean.slice();
+        mixed[20] = { ...clean[20], note: 'x' };
+        assertFraudscoreError(() => model.score(mixed, { strict: true }), 'input',
+          /^row 20: key 'note' is not a model column \(strict mode/);
+        // Rows beyond score()'s first chunk of 256 are named within the whole call.
+        const long = Array.from({ length: 300 }, (_, i) => clean[i % clean.length]);
+        long[290] = { ...long[290], note: 'x' };
+        assertFraudscoreError(() => model.score(long, { strict: true }), 'input', /^row 290: key 'note' is not a model column/);
+        // Strict mode checks the columns first: a lacking column is still named as such.
+        assertFraudscoreError(() => model.score([{ ...without(clean[0], 'amount'), amout: 1 }], { strict: true }), 'input',
+          /^row 0: lacks the model column 'amount'.*'amout'/);
+        await stillWorks();
+      });
+
+      test('a strict session refuses the row and changes nothing; session({ strict: false }) ignores extra keys', async () => {
+        const rows = tx().slice(0, 20);
+        const clean = rows.map((r) => only(r, model.info));
+        const strict = model.session({ strict: true }), lax = model.session(), reference = model.session();
+        assertFraudscoreError(() => strict.push(rows[0]), 'input', /^row 0: keys .*'isFraud', 'isFlaggedFraud' are not model columns/);
+        assertFraudscoreError(() => strict.pushBatch([clean[0], clean[1], rows[2]]), 'input', /^row 2: keys .*'isFraud'/);
+        assert.equal(strict.keyCount, 0, 'refused rows changed nothing');
+        const want = reference.pushBatch(clean);
+        assert.deepEqual(strict.pushBatch(clean), want);
+        assert.deepEqual(lax.pushBatch(rows), want);
+        [strict, lax, reference].forEach((x) => x.dispose());
+        await stillWorks();
+      });
+
+      test('loadModel(bytes, { strict: true }) makes strict the default for the model; options override it', async () => {
+        const rows = tx().slice(0, 12);
+        const clean = rows.map((r) => only(r, model.info));
+        const m = await loadModel(modelBytes('crnn-on-device'), { simd: flavour.simd, strict: true });
+        assertFraudscoreError(() => m.score(rows), 'input', /^row 0: keys .*'isFraud', 'isFlaggedFraud' are not model columns/);
+        assertFraudscoreError(() => m.session().push(rows[0]), 'input', /are not model columns \(strict mode/);
+        assert.deepEqual(m.score(clean), reference);
+        assert.deepEqual(m.score(rows, { strict: false }), reference);
+        const s = m.session({ strict: false });
+        assert.deepEqual(s.pushBatch(rows), reference);
+        s.dispose();
+        m.dispose();
+        const lax = await loadModel(modelBytes('crnn-on-device'), { simd: flavour.simd, strict: false });
+        assert.deepEqual(lax.score(rows), reference);
+        lax.dispose();
+        await stillWorks();
+      });
+
+      test('strict must be a boolean (loadModel, session, score)', async () => {
+        for (const bad of ['yes', 1, 0, null, {}]) {
+          await assertRejects(loadModel(modelBytes('crnn-paper'), { simd: flavour.simd, strict: bad }), 'invalid_argument',
+            /option strict must be true or false/);
+          assertFraudscoreError(() => model.session({ strict: bad }), 'invalid_argument', /option strict must be true or false/);
+          assertFraudscoreError(() => model.score(probe(), { strict: bad }), 'invalid_argument', /option strict/);
         }
         await stillWorks();
       });

@@ -81,12 +81,13 @@ import { loadModel, runtimeInfo, simdSupported, FraudscoreError } from 'fraudsco
 import type { Model, Session, Result, Row, ModelInfo, SessionOptions, Band, Decision } from 'fraudscore';
 
 async function main(bytes: Uint8Array): Promise<void> {
-  const model: Model = await loadModel(bytes, { simd: simdSupported() });
+  const model: Model = await loadModel(bytes, { simd: simdSupported(), strict: false });
   const info: ModelInfo = model.info;
   const version: string = info.version;
   const key: string | null = info.keyColumn;
   const cuts: [number, number, number] = info.bandCuts;
-  const options: SessionOptions = { maxKeys: 1024, maxBatch: 64, reasons: 2, reasonsFor: 'flagged', thresholds: 'model' };
+  const options: SessionOptions = { maxKeys: 1024, maxBatch: 64, reasons: 2, reasonsFor: 'flagged', thresholds: 'model',
+    strict: true };
   const session: Session = model.session(options);
   const row: Row = { step: 1, type: 'PAYMENT', amount: 12.5, nameOrig: 'C1', nameDest: null };
   const r: Result = session.push(row);
@@ -100,7 +101,7 @@ async function main(bytes: Uint8Array): Promise<void> {
     session.feedback(row, r.probability, 'confirmed_fraud');
     session.loadThresholds(session.saveThresholds());
   }
-  const all: Result[] = model.score([row], { reasons: 0 });
+  const all: Result[] = model.score([row], { reasons: 0, strict: true });
   const keys: number = session.keyCount;
   const rt = await runtimeInfo();
   const heap: number = rt.heapBytes + rt.memoryBytes;
@@ -120,8 +121,11 @@ async function main(bytes: Uint8Array): Promise<void> {
 }
 // @ts-expect-error: rows are objects of strings and numbers
 const bad: Row = { amount: true };
+// @ts-expect-error: a missing value is null; undefined (a column the row lacks) is refused
+const lacking: Row = { amount: undefined };
 void main;
 void bad;
+void lacking;
 TS
   for resolution in node16 bundler; do
     module=node16; [ "$resolution" = bundler ] && module=esnext
