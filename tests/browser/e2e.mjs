@@ -12,8 +12,8 @@
 // one to another origin. Screenshot: build/browser/demo.png.
 //
 // Environment: FRAUDSCORE_CLI (default build/ci/cli/fraudscore), CHROMIUM (default /usr/bin/chromium),
-// FRAUDSCORE_PAYSIM_SAMPLE (default /work/shared/data/paysim_sample_3k.csv; the file-input check uses its
-// first 300 rows, or examples/transactions.csv when it is absent).
+// FRAUDSCORE_PAYSIM (or FRAUDSCORE_PAYSIM_SAMPLE; default <repo>/../shared/data/paysim_sample_3k.csv, where the
+// trainer finds it too): the file-input check uses its first 300 rows, and the test fails if it is absent.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +28,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const MODEL = path.join(REPO, 'models/crnn-on-device.fsmodel');
 const SAMPLE = path.join(REPO, 'examples/transactions.csv'); // what serve.mjs serves as data/sample.csv
 const CURVE = path.join(REPO, 'models/reports/crnn-on-device/validation_curve.json');
-const PAYSIM = process.env.FRAUDSCORE_PAYSIM_SAMPLE || '/work/shared/data/paysim_sample_3k.csv';
+const PAYSIM = path.resolve(process.env.FRAUDSCORE_PAYSIM || process.env.FRAUDSCORE_PAYSIM_SAMPLE
+  || path.join(REPO, '..', 'shared', 'data', 'paysim_sample_3k.csv'));
 const SCREENSHOT = path.join(REPO, 'build/browser/demo.png');
 const TOL = 1e-5;
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -114,7 +115,8 @@ function startServer() {
 async function main() {
   for (const [what, p] of [['the native CLI (set FRAUDSCORE_CLI)', CLI], ['Chromium (set CHROMIUM)', CHROMIUM],
     ['wasm/dist/fraudscore-simd.wasm', path.join(REPO, 'wasm/dist/fraudscore-simd.wasm')],
-    ['wasm/dist/fraudscore-baseline.wasm', path.join(REPO, 'wasm/dist/fraudscore-baseline.wasm')]]) {
+    ['wasm/dist/fraudscore-baseline.wasm', path.join(REPO, 'wasm/dist/fraudscore-baseline.wasm')],
+    ['the PaySim sample (<repo>/../shared/data/paysim_sample_3k.csv; set FRAUDSCORE_PAYSIM)', PAYSIM]]) {
     if (!fs.existsSync(p)) throw new Error(`missing ${what}: ${p}`);
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fraudscore-e2e-'));
@@ -156,13 +158,8 @@ async function main() {
     check(await page.locator('#privacy').isVisible(), 'the privacy statement is hidden');
 
     // 2. The file input with a PaySim file (first 300 rows), against the CLI.
-    let fileCsv = SAMPLE;
-    if (fs.existsSync(PAYSIM)) {
-      fileCsv = path.join(tmp, 'paysim_head300.csv');
-      fs.writeFileSync(fileCsv, fs.readFileSync(PAYSIM, 'utf8').split(/\r?\n/).slice(0, 301).join('\n') + '\n');
-    } else {
-      notes.push(`(${PAYSIM} absent: the file input uses examples/transactions.csv)`);
-    }
+    const fileCsv = path.join(tmp, 'paysim_head300.csv');
+    fs.writeFileSync(fileCsv, fs.readFileSync(PAYSIM, 'utf8').split(/\r?\n/).slice(0, 301).join('\n') + '\n');
     await page.setInputFiles('#file-input', fileCsv);
     await page.waitForFunction((name) => window.fraudscoreDemo.lastBatch?.source === name, path.basename(fileCsv));
     const fileResults = await page.evaluate(() => window.fraudscoreDemo.lastResults);

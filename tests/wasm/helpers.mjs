@@ -20,7 +20,18 @@ export const FLAVOURS = [
 ].filter((f) => !process.env.FRAUDSCORE_FLAVOUR || process.env.FRAUDSCORE_FLAVOUR === f.name);
 
 export const MODELS = ['crnn-on-device', 'crnn-paper', 'lstm_attn-sme', 'lle_svm-listed'];
-export const PAYSIM = process.env.FRAUDSCORE_PAYSIM || '/work/shared/data/paysim_sample_3k.csv';
+/** The real PaySim sample: beside the repository, as the trainer finds it (<repo>/../shared/data), or
+ *  FRAUDSCORE_PAYSIM. The tests that use it fail (never skip) when it is absent: see requirePaysim(). */
+export const PAYSIM = path.resolve(process.env.FRAUDSCORE_PAYSIM
+  || path.join(REPO, '..', 'shared', 'data', 'paysim_sample_3k.csv'));
+/** PAYSIM, or a clear error saying where it was looked for. */
+export function requirePaysim() {
+  if (!existsSync(PAYSIM)) {
+    throw new Error(`the PaySim sample is missing: ${PAYSIM} (it belongs at <repo>/../shared/data/paysim_sample_3k.csv; `
+      + 'set FRAUDSCORE_PAYSIM to use another path)');
+  }
+  return PAYSIM;
+}
 /** The example file of each model kind. */
 export const EXAMPLE = {
   crnn: path.join(REPO, 'examples', 'transactions.csv'),

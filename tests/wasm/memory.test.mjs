@@ -3,8 +3,9 @@
 // FRAUDSCORE_MEMORY_PUSHES sets the number of push calls (default: 20000 simd, 5000 baseline; see helpers.mjs).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLAVOURS, EXAMPLE, PAYSIM, loadModel, loadNamed, modelBytes, readCsv, runtimeInfo } from './helpers.mjs';
-import { existsSync } from 'node:fs';
+import {
+  FLAVOURS, EXAMPLE, loadModel, loadNamed, modelBytes, readCsv, requirePaysim, runtimeInfo, FraudscoreError,
+} from './helpers.mjs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -17,12 +18,13 @@ for (const flavour of FLAVOURS) {
     };
 
     test(`${PUSHES} push calls, then batches, reasons and refused rows: heap and memory unchanged`, async () => {
+      const rows = readCsv(requirePaysim()).rows; // first: a missing sample must not leave models loaded
       const model = await loadNamed('crnn-paper', flavour);
       const keyed = await loadNamed('crnn-on-device', flavour);
       const lstm = await loadNamed('lstm_attn-sme', flavour);
-      const rows = readCsv(existsSync(PAYSIM) ? PAYSIM : EXAMPLE.crnn).rows;
       const sme = readCsv(EXAMPLE.lstm_attn).rows;
       const s = model.session({ reasons: 0 });
+      const strict = model.session({ reasons: 0, strict: true });
       const k = keyed.session({ reasons: 0, maxKeys: 256 });
       const d = lstm.session({ maxBatch: 64 });
       // Warm up: every session has seen rows, every key table has filled (and evicted), every code path has run.
@@ -37,10 +39,14 @@ for (const flavour of FLAVOURS) {
       for (let i = 0; i + 64 <= sme.length; i += 64) d.pushBatch(sme.slice(i, i + 64));
       for (let i = 0; i < 50; ++i) d.feedback(sme[i], 0.5, i % 2 ? 'false_alarm' : 'confirmed_fraud');
       d.saveThresholds();
-      for (let i = 0; i < 500; ++i) {
-        try { s.push({ ...rows[i], amount: 'x' }); } catch { /* refused */ }
-        try { d.pushBatch([sme[0], { ...sme[1], sector: 'unknown sector' }]); } catch { /* refused */ }
-      }
+      const { amount, ...noAmount } = rows[0];
+      const refused = [
+        () => s.push({ ...rows[0], amount: 'x' }),
+        () => d.pushBatch([sme[0], { ...sme[1], sector: 'unknown sector' }]),
+        () => s.push({ ...noAmount, amout: amount }), // lacks a model column
+        () => strict.push(rows[0]), // keys that are not model columns (isFraud, ...)
+      ];
+      for (let i = 0; i < 500; ++i) for (const f of refused) assert.throws(f, FraudscoreError);
       assert.deepEqual(await heap(), start, 'after batches, feedback and refused rows');
       [model, keyed, lstm].forEach((m) => m.dispose());
     });
