@@ -14,7 +14,7 @@ bool Agent::start(const AgentConfig& config, std::string* error) {
   if (!store_.open(store_options, error)) return false;
   const std::string key_file = config.hash_key_file.empty() ? config.state_db + ".key" : config.hash_key_file;
   if (!hasher_.load_or_create(key_file, /*create=*/true, error)) return false;
-  service_ = std::make_unique<Service>(store_, hasher_, metrics_);
+  service_ = std::make_unique<Service>(store_, hasher_, metrics_, config.service);
   Service* service = service_.get();
   registry_ = std::make_unique<ModelRegistry>(
       config.model_dir, config.default_model, config.session,

@@ -25,6 +25,7 @@ struct AgentConfig {
   double audit_retention_days = 90;    // 0 keeps forever
   double window_retention_days = 400;  // idle keys' windows; 0 keeps forever
   int reload_interval_ms = 1000;       // 0: no hot reload
+  ServiceOptions service;
   HttpOptions http;
 };
 

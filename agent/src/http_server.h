@@ -1,29 +1,35 @@
-// The loopback HTTP server (cpp-httplib): every request goes to Service::handle.
-// Keep-alive connections each hold a worker thread, so `threads` bounds the
-// connections served at once; bodies over max_body_bytes get 413.
+// The HTTP server (cpp-httplib) on loopback TCP or on a Unix-domain socket:
+// every request goes to Service::handle. Request bodies are bounded after
+// decompression (gzip and br bodies inflate at most to max_body_bytes; other
+// encodings get 415), slow clients are cut off (http_connection.h), and only
+// GET, HEAD and POST are served (other methods are answered without reading
+// their bodies).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "http_connection.h"
 #include "metrics.h"
 #include "service.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace fraudscore_agent {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 8787;  // 0: any free port (see port())
+  int port = 8787;              // 0: any free port (see port())
+  std::string unix_socket;      // set: listen on this socket file instead of host:port
+  unsigned unix_socket_mode = 0660;  // the socket file's permissions: 0600 or 0660
   int threads = 64;
-  size_t max_body_bytes = 1 << 20;
+  size_t max_body_bytes = 1 << 20;  // after decompression
+  ConnectionLimits connection;
 };
 
 // Only loopback addresses are served: the agent is for the terminal's own software.
 bool is_loopback_address(const std::string& host);
+
+// 0600 and 0660 (owner, or owner and group, read and write) are the modes a socket may have.
+bool valid_socket_mode(unsigned mode);
 
 class HttpServer {
  public:
@@ -31,18 +37,30 @@ class HttpServer {
   ~HttpServer();
   bool bind(std::string* error);
   int port() const { return port_; }
+  bool is_unix() const { return !options_.unix_socket.empty(); }
   // Serve until stop(); in-flight requests finish first.
   bool run();
   void stop();
   bool running() const;  // run() is accepting connections (stop() before that is a no-op)
 
  private:
+  void install_handlers();
+  bool bind_tcp(std::string* error);
+  bool bind_unix(std::string* error);
+  // Checks made once the headers are in, before any body is read; true if refused (res is the answer).
+  bool refuse_early(const httplib::Request& req, httplib::Response& res);
+  void answer(const httplib::Request& req, httplib::Response& res, const std::string& body);
+  void answer_post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void send(httplib::Response& res, const Response& r);
+  void refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& message);
+
   Service& service_;
   Metrics& metrics_;
   HttpOptions options_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<GuardedServer> server_;
   int port_ = 0;
   int listen_socket_ = -1;
+  bool owns_socket_file_ = false;
 };
 
 }  // namespace fraudscore_agent

@@ -33,7 +33,24 @@ int main(int argc, char** argv) {
   app.add_option("--port", config.http.port, "TCP port (0: any free port)")->capture_default_str();
   app.add_option("--threads", config.http.threads, "HTTP worker threads (bounds concurrent connections)")
       ->capture_default_str();
-  app.add_option("--max-body-bytes", config.http.max_body_bytes, "largest request body")->capture_default_str();
+  app.add_option("--max-body-bytes", config.http.max_body_bytes,
+                 "largest request body (after decompression) or JSON line")
+      ->capture_default_str();
+  ConnectionLimits& limits = config.http.connection;
+  app.add_option("--request-timeout-ms", limits.request_timeout_ms,
+                 "a request (headers and body) must arrive within this of its first byte")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--write-timeout-ms", limits.write_timeout_ms, "longest wait to write an answer")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--keep-alive-timeout-ms", limits.idle_timeout_ms,
+                 "how long an idle connection is kept (50 ms while others wait for a worker)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  app.add_option("--keep-alive-max-requests", limits.max_requests, "requests per connection")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
   app.add_option("--max-keys", config.session.max_keys, "windows held in memory per model (LRU beyond)")
       ->capture_default_str();
   app.add_option("--max-batch", config.session.max_batch, "most transactions per score request")
@@ -110,7 +127,7 @@ int main(int argc, char** argv) {
     served = true;
   } else {
     JsonLog::info("serving_json_lines", {{"models", models}, {"default", agent.registry().default_name()}});
-    serve_json_lines(agent.service(), STDIN_FILENO, STDOUT_FILENO, &stopping);
+    serve_json_lines(agent.service(), STDIN_FILENO, STDOUT_FILENO, &stopping, config.http.max_body_bytes);
   }
   // In-flight requests have finished (or input ended): flush state, then stop.
   if (!stopping.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);

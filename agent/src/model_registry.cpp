@@ -37,15 +37,16 @@ bool ModelRegistry::load_all(std::string* error) {
   }
   ::closedir(d);
   poll();
+  // A refused or missing model is not fatal: exiting would only restart into the same
+  // files (a crash loop). The agent serves what loaded, reports the rest (health,
+  // /v1/models, logs) and picks up a good file when one is put in place.
   std::lock_guard<std::mutex> lock(mutex_);
-  if (models_.empty()) {
-    *error = "no model in '" + dir_ + "' loaded (files named *.fsmodel)";
-    return false;
-  }
-  if (default_.empty()) default_ = models_.begin()->first;
+  loaded_once_ = true;
+  if (default_.empty() && !models_.empty()) default_ = models_.begin()->first;
   if (!models_.count(default_)) {
-    *error = "the default model '" + default_ + "' is not among the loaded models";
-    return false;
+    JsonLog::error("default_model_not_loaded",
+                   {{"dir", dir_}, {"default", default_}, {"loaded", models_.size()},
+                    {"error", status_.count(default_) ? status_[default_].last_error : "no such file"}});
   }
   return true;
 }
@@ -117,6 +118,7 @@ bool ModelRegistry::load_file(const std::string& name, const std::string& path, 
   {
     std::lock_guard<std::mutex> lock(mutex_);
     models_[name] = fresh;
+    if (default_.empty() && loaded_once_) default_ = name;  // none loaded at start: the first that does
     ReloadStatus& s = status_[name];
     ++s.loads;
     s.last_error.clear();

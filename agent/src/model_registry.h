@@ -3,7 +3,8 @@
 // new and changed files (size, mtime, inode), verifies the new file
 // completely and prepares it before swapping it in; a corrupt, truncated or
 // wrong-kind file is refused and the old model keeps serving. A removed file's
-// model keeps serving until restart.
+// model keeps serving until restart. A file refused at start leaves its model
+// unserved (503 for requests that need it) until a good file replaces it.
 #pragma once
 
 #include <sys/types.h>
@@ -36,7 +37,9 @@ class ModelRegistry {
   ModelRegistry(std::string model_dir, std::string default_model, SessionSettings settings, Prepare prepare);
   ~ModelRegistry() { stop_watching(); }
 
-  // The first scan. Fails if no model loads or the configured default does not.
+  // The first scan. Fails only if the directory cannot be read: files that are
+  // refused are logged and reported (reload_status) and the agent serves the
+  // rest, even none, until a good file appears.
   bool load_all(std::string* error);
   // One pass over the directory; returns how many models were swapped in.
   int poll();
@@ -66,6 +69,7 @@ class ModelRegistry {
   std::map<std::string, std::shared_ptr<ServedModel>> models_;
   std::map<std::string, FileStamp> stamps_;  // files seen, good or bad
   std::map<std::string, ReloadStatus> status_;
+  bool loaded_once_ = false;  // the first scan is over (under mutex_)
   std::mutex poll_mutex_;  // one poll at a time
 
   std::thread watcher_;

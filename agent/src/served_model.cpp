@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "request_limits.h"
+
 namespace fraudscore_agent {
 namespace {
 
@@ -129,7 +131,7 @@ bool ServedModel::row_from_transaction(const nlohmann::json& txn, const KeyHashe
     bool known = false;
     for (const std::string& c : columns_) known = known || c == it.key();
     if (!known) {
-      *error = "unknown field '" + it.key() + "': model '" + name_ + "' has no such column";
+      *error = "unknown field '" + excerpt(it.key()) + "': model '" + name_ + "' has no such column";
       return false;
     }
   }
@@ -156,6 +158,10 @@ bool ServedModel::row_from_transaction(const nlohmann::json& txn, const KeyHashe
         continue;
       }
     } else if (it->is_string()) {
+      if (it->get_ref<const std::string&>().size() > kMaxStringBytes) {
+        *error = "field '" + columns_[c] + "' is longer than " + std::to_string(kMaxStringBytes) + " bytes";
+        return false;
+      }
       out->texts[c] = it->get<std::string>();
       out->values[c].kind = FS_VALUE_TEXT;
     } else {

@@ -18,38 +18,25 @@ Response json_response(int status, const nlohmann::json& body) {
   return r;
 }
 
-// Parse a request body that must be a JSON object; on failure *error is a response.
-bool parse_object(const std::string& body, nlohmann::json* out, Response* error) {
-  try {
-    *out = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers beyond a double
-    *error = error_response(400, std::string("malformed JSON: ") + e.what());
-    return false;
-  }
-  if (!out->is_object()) {
-    *error = error_response(400, "the request body must be a JSON object");
-    return false;
-  }
-  return true;
+// An error about transaction `row` of a request: a batch's message and body say which one.
+Response row_error(int status, const std::string& message, size_t row, bool single) {
+  if (single) return error_response(status, message);
+  return error_response(status, "transaction " + std::to_string(row) + ": " + message, {{"index", row}});
 }
 
-// The model a request names (or the default); on failure *error is a response.
-std::shared_ptr<ServedModel> requested_model(const ModelRegistry& registry, const nlohmann::json& request,
-                                             Response* error) {
-  std::string name;
-  if (request.contains("model")) {
-    if (!request["model"].is_string()) {
-      *error = error_response(400, "'model' must be a string");
-      return nullptr;
-    }
-    name = request["model"].get<std::string>();
-  }
-  std::shared_ptr<ServedModel> m = registry.get(name);
-  if (!m) *error = error_response(404, "unknown model '" + name + "'");
-  return m;
+// A result the API may carry: every number finite (JSON has no NaN; nlohmann
+// would print null, and a decision next to "probability": null is a lie).
+bool finite_result(const fs_result& r) {
+  bool ok = std::isfinite(r.probability) && std::isfinite(r.raw_probability) && std::isfinite(r.block_threshold) &&
+            std::isfinite(r.review_threshold);
+  for (uint32_t t = 0; ok && r.attention && t < r.window_length; ++t) ok = std::isfinite(r.attention[t]);
+  for (uint32_t i = 0; ok && i < r.reason_count; ++i) ok = std::isfinite(r.reasons[i].contribution);
+  return ok;
 }
 
-std::string route_of(const std::string& path) {
+}  // namespace
+
+std::string route_name(const std::string& path) {
   if (path == "/v1/score") return "score";
   if (path == "/v1/feedback") return "feedback";
   if (path == "/v1/models") return "models";
@@ -57,8 +44,6 @@ std::string route_of(const std::string& path) {
   if (path == "/metrics") return "metrics";
   return "other";
 }
-
-}  // namespace
 
 Response error_response(int status, const std::string& message, nlohmann::json extra) {
   nlohmann::json body = {{"error", message}, {"status", status}};
@@ -68,7 +53,7 @@ Response error_response(int status, const std::string& message, nlohmann::json e
 
 Response Service::handle(const std::string& method, const std::string& path, const std::string& body) {
   const Clock::time_point start = Clock::now();
-  const std::string route = route_of(path);
+  const std::string route = route_name(path);
   const bool post = method == "POST", get = method == "GET";
   Response r;
   if (route == "other") {
@@ -124,62 +109,154 @@ bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* e
   return replay(m, row.key, error);
 }
 
+void Service::restore_thresholds(ServedModel& m) {
+  std::vector<uint8_t> state;
+  if (m.info().dynamic_thresholds && store_.read_thresholds(m.name(), m.version(), &state)) {
+    if (fs_session_load_thresholds(m.session(), state.data(), state.size()) != FS_OK)
+      JsonLog::warn("threshold_state_ignored", {{"model", m.name()}, {"error", fs_last_error()}});
+  }
+}
+
+bool Service::fill_stored_keys(ServedModel& m, std::string* error) {
+  uint64_t count = 0;
+  if (!store_.count_keys(m.name(), &count, error)) return false;
+  m.stored_keys() = StoredKeysFilter(count);  // sized for the keys the store holds now, growing after
+  return store_.for_each_key(m.name(), [&](const std::string& key) { m.stored_keys().add(key); }, error);
+}
+
+bool Service::restore_session(ServedModel& m, std::string* error) {
+  store_.flush();  // every acknowledged row is in the store before the windows are rebuilt from it
+  m.uncommitted_keys().clear();
+  if (fs_session_reset(m.session()) != FS_OK) {
+    *error = fs_last_error();
+    return false;
+  }
+  restore_thresholds(m);
+  // Keyed windows come back from the store as their keys do (ensure_window); the global one now.
+  return m.info().key_column >= 0 || replay(m, "", error);
+}
+
 bool Service::prepare(ServedModel& fresh, std::string* error) {
   store_.flush();  // rows scored by the old model are in the store before the new one reads them
   std::lock_guard<std::mutex> lock(fresh.mutex());
-  std::vector<uint8_t> state;
-  if (fresh.info().dynamic_thresholds && store_.read_thresholds(fresh.name(), fresh.version(), &state)) {
-    if (fs_session_load_thresholds(fresh.session(), state.data(), state.size()) != FS_OK)
-      JsonLog::warn("threshold_state_ignored", {{"model", fresh.name()}, {"error", fs_last_error()}});
-  }
-  std::string keys_error;
-  if (!store_.for_each_key(fresh.name(), [&](const std::string& key) { fresh.stored_keys().add(key); }, &keys_error)) {
-    *error = "cannot read the stored keys of '" + fresh.name() + "': " + keys_error;
+  restore_thresholds(fresh);
+  std::string detail;
+  if (!fill_stored_keys(fresh, &detail)) {
+    *error = "cannot read the stored keys of '" + fresh.name() + "': " + detail;
     return false;
   }
-  if (fresh.info().key_column < 0) {
-    std::string replay_error;
-    if (!replay(fresh, "", &replay_error)) {
-      *error = "cannot restore the window of '" + fresh.name() + "': " + replay_error;
+  if (fresh.info().key_column < 0 && !replay(fresh, "", &detail)) {
+    *error = "cannot restore the window of '" + fresh.name() + "': " + detail;
+    return false;
+  }
+  return true;
+}
+
+bool Service::parse_object(const std::string& body, nlohmann::json* out, Response* failure) const {
+  std::string error;
+  if (!parse_json_bounded(body, options_.json, out, &error)) {
+    *failure = error_response(400, error);
+    return false;
+  }
+  if (!out->is_object()) {
+    *failure = error_response(400, "the request body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<ServedModel> Service::requested_model(const nlohmann::json& request, Response* failure) const {
+  std::string name;
+  if (request.contains("model")) {
+    const nlohmann::json& field = request["model"];
+    if (!field.is_string() || field.get_ref<const std::string&>().size() > kMaxStringBytes) {
+      *failure = error_response(400, "'model' must be a string of at most " + std::to_string(kMaxStringBytes) + " bytes");
+      return nullptr;
+    }
+    name = field.get<std::string>();
+  }
+  std::shared_ptr<ServedModel> m = registry_->get(name);
+  if (m) return m;
+  const std::string wanted = name.empty() ? registry_->default_name() : name;
+  const auto status = registry_->reload_status();
+  const auto it = status.find(wanted);
+  if (it != status.end() && !it->second.last_error.empty()) {
+    // Its file is there but was refused: the agent cannot serve it until a good file comes.
+    *failure = error_response(503, "model '" + wanted + "' is not loaded: " + it->second.last_error);
+  } else if (name.empty()) {
+    *failure = error_response(503, "no default model is loaded");
+  } else {
+    *failure = error_response(404, "unknown model '" + excerpt(name) + "'");
+  }
+  return nullptr;
+}
+
+bool Service::parse_score(const std::string& body, ScoreRequest* out, Response* failure) {
+  nlohmann::json request;
+  if (!parse_object(body, &request, failure)) return false;
+  out->model = requested_model(request, failure);
+  if (!out->model) return false;
+  ServedModel& m = *out->model;
+  out->single = request.contains("transaction");
+  if (out->single == request.contains("transactions")) {
+    *failure = error_response(400, "give either 'transaction' (an object) or 'transactions' (an array)");
+    return false;
+  }
+  const nlohmann::json& txns = out->single ? request["transaction"] : request["transactions"];
+  if (!out->single && (!txns.is_array() || txns.empty())) {
+    *failure = error_response(400, "'transactions' must be a non-empty array");
+    return false;
+  }
+  const size_t n = out->single ? 1 : txns.size();
+  if (n > m.max_batch()) {
+    *failure = error_response(413, "at most " + std::to_string(m.max_batch()) + " transactions per request");
+    return false;
+  }
+  for (auto it = request.begin(); it != request.end(); ++it)
+    if (it.key() != "model" && it.key() != "transaction" && it.key() != "transactions") {
+      *failure = error_response(400, "unknown field '" + excerpt(it.key()) + "'");
+      return false;
+    }
+  out->rows.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string error;
+    if (!m.row_from_transaction(out->single ? txns : txns[i], hasher_, &out->rows[i], &error)) {
+      *failure = row_error(400, error, i, out->single);
       return false;
     }
   }
   return true;
 }
 
+Response Service::scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row,
+                                  bool single) {
+  // A refused row (FS_ERR_INPUT) changed nothing; any other failure came after the windows moved.
+  // The core's batch message says "row N: ..."; the API counts transactions (row_error says which).
+  const size_t prefix = message.find(": ");
+  const std::string text = single || message.rfind("row ", 0) != 0 || prefix == std::string::npos
+                               ? message
+                               : message.substr(prefix + 2);
+  if (status == FS_ERR_INPUT) return row_error(422, text, row, single);
+  std::string restore_error;
+  if (!restore_session(m, &restore_error))
+    JsonLog::error("session_restore_failed", {{"model", m.name()}, {"error", restore_error}});
+  return row_error(500, "the model could not score this transaction: " + text, row, single);
+}
+
 Response Service::score(const std::string& body) {
   const Clock::time_point start = Clock::now();
-  nlohmann::json request;
+  ScoreRequest request;
   Response failure;
-  if (!parse_object(body, &request, &failure)) return failure;
-  std::shared_ptr<ServedModel> m = requested_model(*registry_, request, &failure);
-  if (!m) return failure;
-  const bool single = request.contains("transaction");
-  if (single == request.contains("transactions"))
-    return error_response(400, "give either 'transaction' (an object) or 'transactions' (an array)");
-  const nlohmann::json* txns = single ? &request["transaction"] : &request["transactions"];
-  if (!single && (!txns->is_array() || txns->empty()))
-    return error_response(400, "'transactions' must be a non-empty array");
-  const size_t n = single ? 1 : txns->size();
-  if (n > m->max_batch())
-    return error_response(413, "at most " + std::to_string(m->max_batch()) + " transactions per request");
-  for (auto it = request.begin(); it != request.end(); ++it)
-    if (it.key() != "model" && it.key() != "transaction" && it.key() != "transactions")
-      return error_response(400, "unknown field '" + it.key() + "'");
-
-  std::vector<RowValues> rows(n);
-  for (size_t i = 0; i < n; ++i) {
-    std::string error;
-    if (!m->row_from_transaction(single ? *txns : (*txns)[i], hasher_, &rows[i], &error))
-      return error_response(400, single ? error : "transaction " + std::to_string(i) + ": " + error,
-                            single ? nlohmann::json::object() : nlohmann::json{{"index", i}});
-  }
-  const size_t columns = m->columns().size();
+  if (!parse_score(body, &request, &failure)) return failure;
+  ServedModel& m = *request.model;
+  const bool single = request.single;
+  const std::vector<RowValues>& rows = request.rows;
+  const size_t n = rows.size(), columns = m.columns().size();
   std::vector<fs_value> flat;
   flat.reserve(n * columns);
   for (const RowValues& r : rows) flat.insert(flat.end(), r.values.begin(), r.values.end());
   std::vector<fs_result> results(n);
-  std::vector<float> attention(n * m->window_length());
+  std::vector<float> attention(n * m.window_length());
   metrics_.stage("parse", seconds_since(start));
 
   // The store's rows are made before taking the model's lock: only scoring,
@@ -188,29 +265,26 @@ Response Service::score(const std::string& body) {
   StoreBatch batch;
   batch.rows.reserve(n);
   batch.audit.reserve(n);
-  for (const RowValues& r : rows) batch.rows.push_back({m->name(), r.key, r.stored.dump(), m->window_length()});
+  for (const RowValues& r : rows) batch.rows.push_back({m.name(), r.key, r.stored.dump(), m.window_length()});
   const Clock::time_point queued = Clock::now();
   std::vector<fs_reason> reasons;  // copies: the session's reasons change with its next call
   uint64_t ticket = 0;
   double queue_seconds = 0.0, score_seconds = 0.0;
   {
-    std::lock_guard<std::mutex> lock(m->mutex());
+    std::lock_guard<std::mutex> lock(m.mutex());
     const Clock::time_point scoring = Clock::now();
     queue_seconds = std::chrono::duration<double>(scoring - queued).count();
     for (size_t i = 0; i < n; ++i) {
       std::string error;
-      if (!ensure_window(*m, rows[i], &error))
-        return error_response(422, single ? error : "transaction " + std::to_string(i) + ": " + error,
-                              single ? nlohmann::json::object() : nlohmann::json{{"index", i}});
+      if (!ensure_window(m, rows[i], &error)) return row_error(422, error, i, single);
     }
     size_t failed = 0;
-    if (fs_session_score_batch(m->session(), flat.data(), n, columns, results.data(), attention.data(), &failed) !=
-        FS_OK) {
-      const std::string message = fs_last_error();
-      // The core's batch message says "row N: ..."; the API counts transactions.
-      return error_response(422, single ? message : "transaction " + message.substr(message.find(' ') + 1),
-                            single ? nlohmann::json::object() : nlohmann::json{{"index", failed}});
-    }
+    const fs_status status =
+        fs_session_score_batch(m.session(), flat.data(), n, columns, results.data(), attention.data(), &failed);
+    if (status != FS_OK) return scoring_failure(m, status, fs_last_error(), failed, single);
+    for (size_t i = 0; i < n; ++i)
+      if (!finite_result(results[i]))
+        return scoring_failure(m, FS_ERR_INTERNAL, "its score is not a finite number", i, single);
     size_t reason_total = 0;
     for (const fs_result& r : results) reason_total += r.reason_count;
     reasons.reserve(reason_total);
@@ -220,17 +294,17 @@ Response Service::score(const std::string& body) {
       r.reasons = reasons.data() + first;
     }
     for (size_t i = 0; i < n; ++i)
-      batch.audit.push_back({"score", m->name(), m->version(), rows[i].key, results[i].probability,
+      batch.audit.push_back({"score", m.name(), m.version(), rows[i].key, results[i].probability,
                              fs_decision_name(results[i].decision), fs_band_name(results[i].band)});
     size_t size = 0;
-    if (m->info().dynamic_thresholds && fs_session_threshold_state_size(m->session(), &size) == FS_OK) {
-      ThresholdRecord t{m->name(), m->version(), std::vector<uint8_t>(size)};
-      if (fs_session_save_thresholds(m->session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
+    if (m.info().dynamic_thresholds && fs_session_threshold_state_size(m.session(), &size) == FS_OK) {
+      ThresholdRecord t{m.name(), m.version(), std::vector<uint8_t>(size)};
+      if (fs_session_save_thresholds(m.session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
     }
     ticket = store_.submit(std::move(batch));
     // Remember each key's newest ticket; forget committed ones so the map stays small.
-    auto& uncommitted = m->uncommitted_keys();
-    if (uncommitted.size() > 4 * size_t{m->max_batch()}) {
+    auto& uncommitted = m.uncommitted_keys();
+    if (uncommitted.size() > 4 * size_t{m.max_batch()}) {
       const uint64_t done = store_.committed();
       for (auto it = uncommitted.begin(); it != uncommitted.end();)
         it = it->second <= done ? uncommitted.erase(it) : std::next(it);
@@ -238,24 +312,24 @@ Response Service::score(const std::string& body) {
     for (const RowValues& r : rows)
       if (!r.key.empty()) {
         uncommitted[r.key] = ticket;
-        m->stored_keys().add(r.key);
+        m.stored_keys().add(r.key);
       }
     score_seconds = seconds_since(scoring);
   }
   metrics_.stage("queue", queue_seconds);
   metrics_.stage("score", score_seconds);
-  // Results point into our own buffers and into the model (held by `m`): JSON is built outside the lock.
+  // Results point into our own buffers and into the model (held by `request`): JSON is built outside the lock.
   nlohmann::json out = nlohmann::json::array();
-  for (size_t i = 0; i < n; ++i) out.push_back(m->result_json(results[i]));
+  for (size_t i = 0; i < n; ++i) out.push_back(m.result_json(results[i]));
 
   const Clock::time_point storing = Clock::now();
   std::string error;
   if (!store_.wait_durable(ticket, &error))
     return error_response(503, "the score could not be stored durably: " + error);
   metrics_.stage("store", seconds_since(storing));
-  for (size_t i = 0; i < n; ++i) metrics_.decision(m->name(), fs_decision_name(results[i].decision));
+  for (size_t i = 0; i < n; ++i) metrics_.decision(m.name(), fs_decision_name(results[i].decision));
 
-  nlohmann::json response = {{"model", m->name()}, {"version", m->version()}, {"kind", m->kind()}};
+  nlohmann::json response = {{"model", m.name()}, {"version", m.version()}, {"kind", m.kind()}};
   if (single) response["result"] = std::move(out[0]);
   else response["results"] = std::move(out);
   return json_response(200, response);
@@ -265,21 +339,22 @@ Response Service::feedback(const std::string& body) {
   nlohmann::json request;
   Response failure;
   if (!parse_object(body, &request, &failure)) return failure;
-  std::shared_ptr<ServedModel> m = requested_model(*registry_, request, &failure);
+  std::shared_ptr<ServedModel> m = requested_model(request, &failure);
   if (!m) return failure;
   for (auto it = request.begin(); it != request.end(); ++it)
     if (it.key() != "model" && it.key() != "transaction" && it.key() != "probability" && it.key() != "label")
-      return error_response(400, "unknown field '" + it.key() + "'");
+      return error_response(400, "unknown field '" + excerpt(it.key()) + "'");
   if (!request.contains("transaction")) return error_response(400, "'transaction' is required");
   if (!request.contains("probability") || !request["probability"].is_number())
     return error_response(400, "'probability' (the score the transaction got) must be a number");
   const double p = request["probability"].get<double>();
   if (!(p >= 0.0 && p <= 1.0)) return error_response(400, "'probability' must be in [0, 1]");
-  const std::string label = request.value("label", std::string());
+  const nlohmann::json& label_field = request.contains("label") ? request["label"] : nlohmann::json();
+  const std::string label = label_field.is_string() ? label_field.get<std::string>() : std::string();
   fs_feedback kind;
   if (label == "confirmed_fraud") kind = FS_FEEDBACK_CONFIRMED_FRAUD;
   else if (label == "false_alarm") kind = FS_FEEDBACK_FALSE_ALARM;
-  else return error_response(400, "'label' must be \"confirmed_fraud\" or \"false_alarm\"");
+  else return error_response(400, "'label' must be the string \"confirmed_fraud\" or \"false_alarm\"");
   if (!m->info().dynamic_thresholds)
     return error_response(409, "model '" + m->name() + "' does not use dynamic thresholds; feedback has no effect");
   RowValues row;
@@ -315,15 +390,23 @@ Response Service::models() const {
                                                                   : nlohmann::json(it->second.last_error)}};
     list.push_back(std::move(d));
   }
-  return json_response(200, {{"default", registry_->default_name()}, {"models", list}});
+  nlohmann::json rejected = nlohmann::json::object();
+  for (const auto& [name, s] : status)
+    if (!s.last_error.empty()) rejected[name] = s.last_error;
+  return json_response(200, {{"default", registry_->default_name()}, {"models", list}, {"rejected", rejected}});
 }
 
 Response Service::health() const {
   nlohmann::json names = nlohmann::json::array();
   for (const auto& m : registry_->all()) names.push_back(m->name());
-  const bool ok = !names.empty();
-  return json_response(ok ? 200 : 503, {{"status", ok ? "ok" : "no models"}, {"models", names},
-                                        {"default", registry_->default_name()}, {"version", fs_version()}});
+  nlohmann::json rejected = nlohmann::json::object();  // files refused, whether or not an older version serves
+  for (const auto& [name, s] : registry_->reload_status())
+    if (!s.last_error.empty()) rejected[name] = s.last_error;
+  // Healthy while requests that name no model can be scored.
+  const bool ok = registry_->get("") != nullptr;
+  return json_response(ok ? 200 : 503, {{"status", ok ? "ok" : "no default model"}, {"models", names},
+                                        {"default", registry_->default_name()}, {"rejected", rejected},
+                                        {"version", fs_version()}});
 }
 
 Response Service::metrics_text() const {

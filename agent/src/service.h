@@ -11,10 +11,13 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "key_hasher.h"
 #include "metrics.h"
 #include "model_registry.h"
+#include "request_limits.h"
 #include "state_store.h"
 
 namespace fraudscore_agent {
@@ -23,12 +26,19 @@ struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra HTTP headers (e.g. Retry-After)
+};
+
+struct ServiceOptions {
+  JsonLimits json;
 };
 
 class Service {
  public:
-  Service(StateStore& store, const KeyHasher& hasher, Metrics& metrics) : store_(store), hasher_(hasher), metrics_(metrics) {}
+  Service(StateStore& store, const KeyHasher& hasher, Metrics& metrics, ServiceOptions options = ServiceOptions())
+      : store_(store), hasher_(hasher), metrics_(metrics), options_(options) {}
   void attach(ModelRegistry* registry) { registry_ = registry; }
+  const JsonLimits& json_limits() const { return options_.json; }
 
   Response handle(const std::string& method, const std::string& path, const std::string& body);
 
@@ -37,7 +47,18 @@ class Service {
   bool prepare(ServedModel& fresh, std::string* error);
 
  private:
+  struct ScoreRequest {
+    std::shared_ptr<ServedModel> model;
+    bool single = true;
+    std::vector<RowValues> rows;
+  };
+  bool parse_score(const std::string& body, ScoreRequest* out, Response* failure);
+  bool parse_object(const std::string& body, nlohmann::json* out, Response* failure) const;
+  std::shared_ptr<ServedModel> requested_model(const nlohmann::json& request, Response* failure) const;
   Response score(const std::string& body);
+  // After the core failed part-way (or gave a non-finite score), the answer,
+  // and the session rebuilt from the store so that the refused rows left nothing.
+  Response scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row, bool single);
   Response feedback(const std::string& body);
   Response models() const;
   Response health() const;
@@ -45,13 +66,21 @@ class Service {
   // Rebuild the window of `row`'s key from the store if the session does not hold it.
   bool ensure_window(ServedModel& m, const RowValues& row, std::string* error);
   bool replay(ServedModel& m, const std::string& key, std::string* error);
+  void restore_thresholds(ServedModel& m);
+  bool fill_stored_keys(ServedModel& m, std::string* error);
+  // Windows and thresholds back to what the store holds (the model's lock held).
+  bool restore_session(ServedModel& m, std::string* error);
 
   StateStore& store_;
   const KeyHasher& hasher_;
   Metrics& metrics_;
+  const ServiceOptions options_;
   ModelRegistry* registry_ = nullptr;
 };
 
 Response error_response(int status, const std::string& message, nlohmann::json extra = nlohmann::json::object());
+
+// The metrics label of a path: score, feedback, models, healthz, metrics or other.
+std::string route_name(const std::string& path);
 
 }  // namespace fraudscore_agent

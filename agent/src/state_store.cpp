@@ -268,6 +268,19 @@ bool StateStore::read_window(const std::string& model, const std::string& key, u
   return true;
 }
 
+bool StateStore::count_keys(const std::string& model, uint64_t* count, std::string* error) {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  sqlite3_stmt* s = nullptr;
+  if (!prepare(read_db_, "SELECT COUNT(DISTINCT key) FROM window_rows WHERE model = ?1", &s, error)) return false;
+  bind_text(s, 1, model);
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) *count = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
+  sqlite3_finalize(s);
+  if (rc == SQLITE_ROW) return true;
+  *error = std::string("sqlite: ") + sqlite3_errmsg(read_db_);
+  return false;
+}
+
 bool StateStore::for_each_key(const std::string& model, const std::function<void(const std::string&)>& visit,
                               std::string* error) {
   std::lock_guard<std::mutex> lock(read_mutex_);

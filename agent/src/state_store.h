@@ -88,6 +88,8 @@ class StateStore {
   // The newest `limit` rows of a key, oldest first.
   bool read_window(const std::string& model, const std::string& key, uint32_t limit, std::vector<std::string>* rows,
                    std::string* error);
+  // How many keys have stored rows for `model`.
+  bool count_keys(const std::string& model, uint64_t* count, std::string* error);
   // Every key with stored rows for `model`.
   bool for_each_key(const std::string& model, const std::function<void(const std::string&)>& visit,
                     std::string* error);

@@ -5,6 +5,7 @@ agent has no socket but on loopback (it listens there and connects nowhere)."""
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -54,6 +55,42 @@ class ConfigTest(unittest.TestCase):
         done = run_agent(["--config", bad, "--stdio"] + self.paths(), [{"op": "health"}])
         self.assertNotEqual(done.returncode, 0)
         self.assertIn("prot", done.stderr + done.stdout)
+
+    def bad_model_dir(self, good):
+        """A model directory with a truncated crnn-on-device file and copies of the `good` models."""
+        models = os.path.join(self.tmp.name, "models")
+        os.mkdir(models)
+        for name in good:
+            shutil.copy(os.path.join(REPO, "models", name + ".fsmodel"), models)
+        with open(os.path.join(REPO, "models", "crnn-on-device.fsmodel"), "rb") as f:
+            data = f.read()
+        with open(os.path.join(models, "crnn-on-device.fsmodel"), "wb") as f:
+            f.write(data[:len(data) // 2])
+        return models
+
+    def test_a_bad_model_file_at_start_is_logged_and_refused_and_the_rest_is_served(self):
+        models = self.bad_model_dir(["lstm_attn-sme"])
+        paths = self.paths()
+        paths[1] = models
+        done = run_agent(["--stdio"] + paths, [{"id": 1, "op": "health"}, {"id": 2, "op": "models"}])
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        health, listing = [json.loads(l) for l in done.stdout.splitlines()]
+        self.assertEqual(health["status"], 200, health)
+        self.assertEqual(health["body"]["default"], "lstm_attn-sme")
+        self.assertIn("crnn-on-device", health["body"]["rejected"])
+        self.assertEqual([m["name"] for m in listing["body"]["models"]], ["lstm_attn-sme"])
+        events = [json.loads(l) for l in done.stderr.splitlines() if l.startswith("{")]
+        self.assertIn("model_rejected", [e["event"] for e in events])
+
+    def test_only_bad_model_files_do_not_stop_the_agent(self):
+        """No crash loop: the agent starts, says it has no model, and would pick up a good file."""
+        paths = self.paths()
+        paths[1] = self.bad_model_dir([])
+        done = run_agent(["--stdio"] + paths, [{"id": 1, "op": "health"}])
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        health = json.loads(done.stdout.splitlines()[0])
+        self.assertEqual(health["status"], 503, health)
+        self.assertIn("crnn-on-device", health["body"]["rejected"])
 
     def test_a_non_loopback_address_is_refused(self):
         done = run_agent(["--listen", "0.0.0.0", "--port", "0"] + self.paths(), [])

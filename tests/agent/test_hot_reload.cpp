@@ -102,3 +102,71 @@ TEST_F(HotReload, TheWatcherPicksUpAChangeByItself) {
 }
 
 }  // namespace
+
+namespace {
+
+using nlohmann::json;
+
+// A model file refused at start: the agent starts anyway (exiting would only
+// restart into the same file), serves the other models, says what it refused,
+// and serves the model once a good file takes its place.
+class BadModelAtStart : public ::testing::TestWithParam<std::string> {
+ protected:
+  // The shipped crnn-on-device, damaged the way GetParam() says.
+  std::vector<uint8_t> damaged() const {
+    std::vector<uint8_t> bytes = agent_test::read_file(agent_test::repo_dir() + "/models/crnn-on-device.fsmodel");
+    if (GetParam() == "truncated") bytes.resize(bytes.size() / 2);
+    else bytes[bytes.size() / 3] ^= 0x01;  // one flipped bit: the checksum no longer matches
+    return bytes;
+  }
+  std::unique_ptr<fraudscore_agent::Agent> start(const std::vector<std::string>& good_models) {
+    agent_test::copy_models(dir_.file("models"), good_models);
+    agent_test::write_file(dir_.file("models/crnn-on-device.fsmodel"), damaged());
+    agent_test::AgentOptions o;
+    o.copy_models = false;
+    return agent_test::start_agent(dir_, o);
+  }
+  agent_test::TempDir dir_;
+};
+
+TEST_P(BadModelAtStart, TheOthersServeAndTheRefusalIsReported) {
+  auto agent = start({"lstm_attn-sme"});
+  ASSERT_TRUE(agent) << "a bad model file stopped the agent from starting";
+  const agent_test::Reply health = agent_test::call(agent->service(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 503);  // the default model (crnn-on-device) is not served
+  EXPECT_TRUE(health.body["rejected"]["crnn-on-device"].is_string()) << health.body.dump();
+  const agent_test::Reply models = agent_test::call(agent->service(), "GET", "/v1/models");
+  EXPECT_TRUE(models.body["rejected"]["crnn-on-device"].is_string()) << models.body.dump();
+  const json sme = agent_test::describe(agent->service(), "lstm_attn-sme");
+  EXPECT_EQ(agent_test::score(agent->service(), "lstm_attn-sme", agent_test::example_transactions(sme)[0]).status, 200);
+  // Requests for the refused model (by name or as the default) get 503 with the reason; nothing is stored.
+  const json t = {{"step", 1}, {"type", "PAYMENT"}, {"amount", 5.0}, {"nameOrig", "C1"}};
+  const agent_test::Reply named = agent_test::score(agent->service(), "crnn-on-device", t);
+  EXPECT_EQ(named.status, 503);
+  EXPECT_NE(named.body["error"].get<std::string>().find("not loaded"), std::string::npos) << named.body.dump();
+  EXPECT_EQ(agent_test::call(agent->service(), "POST", "/v1/score", json{{"transaction", t}}.dump()).status, 503);
+  EXPECT_EQ(agent->store().audit_count(), 1u);
+  const std::string metrics = agent->service().handle("GET", "/metrics", "").body;
+  EXPECT_NE(metrics.find("fraudscore_model_reload_error{model=\"crnn-on-device\"} 1"), std::string::npos);
+
+  // A good file in its place is picked up, and the default is served again.
+  agent_test::copy_file(agent_test::repo_dir() + "/models/crnn-on-device.fsmodel", dir_.file("models/crnn-on-device.fsmodel"));
+  EXPECT_EQ(agent->registry().poll(), 1);
+  EXPECT_EQ(agent_test::call(agent->service(), "GET", "/healthz").status, 200);
+  const json crnn = agent_test::describe(agent->service(), "crnn-on-device");
+  EXPECT_EQ(agent_test::score(agent->service(), "", agent_test::example_transactions(crnn)[0]).status, 200);
+}
+
+TEST_P(BadModelAtStart, EvenWithNoGoodModelTheAgentStartsAndWaits) {
+  auto agent = start({});
+  ASSERT_TRUE(agent) << "a directory of only bad files stopped the agent from starting";
+  EXPECT_EQ(agent_test::call(agent->service(), "GET", "/healthz").status, 503);
+  EXPECT_EQ(agent_test::call(agent->service(), "GET", "/v1/models").body["models"].size(), 0u);
+  agent_test::copy_file(agent_test::repo_dir() + "/models/crnn-on-device.fsmodel", dir_.file("models/crnn-on-device.fsmodel"));
+  EXPECT_EQ(agent->registry().poll(), 1);
+  EXPECT_EQ(agent_test::call(agent->service(), "GET", "/healthz").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Damage, BadModelAtStart, ::testing::Values("truncated", "flipped_bit"));
+
+}  // namespace
