@@ -147,6 +147,44 @@ bool HttpServer::refuse_early(const httplib::Request& req, httplib::Response& re
     refuse(req, res, 415, "unsupported Content-Encoding '" + excerpt(encoding) + "' (gzip, deflate, br or none)");
     return true;
   }
+  return refuse_foreign(req, res) || refuse_unauthorised(req, res);
+}
+
+bool HttpServer::refuse_foreign(const httplib::Request& req, httplib::Response& res) {
+  // A browser cannot reach the Unix socket: Host there is whatever the client puts (curl: localhost).
+  if (!is_unix() && !host_is_this_agent(req.get_header_value("Host"), port_)) {
+    refuse(req, res, 403, "the Host header must name this agent (127.0.0.1:" + std::to_string(port_) +
+                              " or localhost:" + std::to_string(port_) + "), not '" +
+                              excerpt(req.get_header_value("Host")) + "'");
+    return true;
+  }
+  if (is_cross_site(req.get_header_value("Origin"), req.get_header_value("Sec-Fetch-Site"), port_)) {
+    refuse(req, res, 403, "requests from web pages are refused (Origin '" + excerpt(req.get_header_value("Origin")) +
+                              "')");
+    return true;
+  }
+  return false;
+}
+
+bool HttpServer::refuse_unauthorised(const httplib::Request& req, httplib::Response& res) {
+  if (is_unix()) return false;
+  const RouteAccess access = route_access(req.path);
+  if (access == RouteAccess::Open || (access == RouteAccess::Scoring && !options_.token_for_scoring)) return false;
+  if (!token_.configured()) {
+    refuse(req, res, 403, excerpt(req.path) + " needs a bearer token over TCP, and none is configured (auth-token-file); "
+                          "or use the Unix socket");
+    return true;
+  }
+  const std::string authorization = req.get_header_value("Authorization");
+  if (authorization.empty()) {
+    refuse(req, res, 401, excerpt(req.path) + " needs 'Authorization: Bearer <token>'");
+    res.set_header("WWW-Authenticate", "Bearer realm=\"fraudscore-agent\"");
+    return true;
+  }
+  if (!token_.matches(authorization)) {
+    refuse(req, res, 403, "the bearer token is not the agent's");
+    return true;
+  }
   return false;
 }
 
@@ -197,6 +235,11 @@ bool HttpServer::bind_tcp(std::string* error) {
     *error = "refusing to listen on '" + options_.host + "': the agent serves loopback addresses only";
     return false;
   }
+  if (!options_.token_file.empty() && !token_.load(options_.token_file, error)) return false;
+  if (options_.token_for_scoring && !token_.configured()) {
+    *error = "scoring is to need a bearer token (auth-scoring), but no auth-token-file is given";
+    return false;
+  }
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
   } else {
@@ -235,7 +278,11 @@ bool HttpServer::bind_unix(std::string* error) {
   return true;
 }
 
-bool HttpServer::run() { return server_->listen_after_bind(); }
+bool HttpServer::run() {
+  const bool ok = server_->listen_after_bind();
+  finished_ = true;
+  return ok;
+}
 
 void HttpServer::stop() { server_->stop(); }
 

@@ -3,12 +3,15 @@
 // decompression (gzip and br bodies inflate at most to max_body_bytes; other
 // encodings get 415), slow clients are cut off (http_connection.h), and only
 // GET, HEAD and POST are served (other methods are answered without reading
-// their bodies).
+// their bodies). Over TCP, access_control.h decides who may call what; the
+// Unix socket relies on its file's permissions.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
+#include "access_control.h"
 #include "http_connection.h"
 #include "metrics.h"
 #include "service.h"
@@ -23,6 +26,10 @@ struct HttpOptions {
   int threads = 64;
   size_t max_body_bytes = 1 << 20;  // after decompression
   ConnectionLimits connection;
+  // TCP only: the bearer token's file ("": none, so protected routes are refused over TCP),
+  // and whether scoring needs the token too.
+  std::string token_file;
+  bool token_for_scoring = false;
 };
 
 // Only loopback addresses are served: the agent is for the terminal's own software.
@@ -42,6 +49,7 @@ class HttpServer {
   bool run();
   void stop();
   bool running() const;  // run() is accepting connections (stop() before that is a no-op)
+  bool finished() const { return finished_; }  // run() has returned
 
  private:
   void install_handlers();
@@ -49,6 +57,8 @@ class HttpServer {
   bool bind_unix(std::string* error);
   // Checks made once the headers are in, before any body is read; true if refused (res is the answer).
   bool refuse_early(const httplib::Request& req, httplib::Response& res);
+  bool refuse_foreign(const httplib::Request& req, httplib::Response& res);       // Host, Origin
+  bool refuse_unauthorised(const httplib::Request& req, httplib::Response& res);  // the bearer token
   void answer(const httplib::Request& req, httplib::Response& res, const std::string& body);
   void answer_post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void send(httplib::Response& res, const Response& r);
@@ -58,9 +68,11 @@ class HttpServer {
   Metrics& metrics_;
   HttpOptions options_;
   std::unique_ptr<GuardedServer> server_;
+  BearerToken token_;
   int port_ = 0;
   int listen_socket_ = -1;
   bool owns_socket_file_ = false;
+  std::atomic<bool> finished_{false};
 };
 
 }  // namespace fraudscore_agent

@@ -60,6 +60,11 @@ void Metrics::decision(const std::string& model, const std::string& decision, ui
   decisions_[{model, decision}] += n;
 }
 
+void Metrics::rate_limited(const std::string& model) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++rate_limited_[model];
+}
+
 std::string Metrics::render() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string out;
@@ -85,6 +90,13 @@ std::string Metrics::render() const {
     std::snprintf(line, sizeof line, "fraudscore_decisions_total{model=\"%s\",decision=\"%s\"} %llu\n",
                   prometheus_label(key.first).c_str(), prometheus_label(key.second).c_str(),
                   static_cast<unsigned long long>(n));
+    out += line;
+  }
+  out += "# HELP fraudscore_rate_limited_total Score requests refused (429) by the per-key rate limit.\n";
+  out += "# TYPE fraudscore_rate_limited_total counter\n";
+  for (const auto& [model, n] : rate_limited_) {
+    std::snprintf(line, sizeof line, "fraudscore_rate_limited_total{model=\"%s\"} %llu\n",
+                  prometheus_label(model).c_str(), static_cast<unsigned long long>(n));
     out += line;
   }
   return out;

@@ -34,6 +34,8 @@ class Metrics {
   // store, under the model's lock), "store" (waiting for the durable commit).
   void stage(const std::string& stage, double seconds);
   void decision(const std::string& model, const std::string& decision, uint64_t n = 1);
+  // A score request refused by the per-key rate limit.
+  void rate_limited(const std::string& model);
 
   // Everything counted so far, as Prometheus text.
   std::string render() const;
@@ -44,6 +46,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, Histogram> stages_;
   std::map<std::pair<std::string, std::string>, uint64_t> decisions_;
+  std::map<std::string, uint64_t> rate_limited_;
 };
 
 // Escape a label value for the text format.

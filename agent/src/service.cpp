@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -228,6 +229,25 @@ bool Service::parse_score(const std::string& body, ScoreRequest* out, Response* 
   return true;
 }
 
+bool Service::admit(const ScoreRequest& request, Response* failure) {
+  std::vector<std::string> keys;
+  keys.reserve(request.rows.size());
+  for (const RowValues& r : request.rows) keys.push_back(r.key);
+  const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  double retry = 0.0;
+  if (limiter_.admit(request.model->name(), keys, now, &retry)) return true;
+  metrics_.rate_limited(request.model->name());
+  if (std::isinf(retry)) {
+    *failure = error_response(429, "more transactions of one key than the rate limit's burst allows in one request");
+    return false;
+  }
+  const int after = std::max(1, static_cast<int>(std::ceil(retry)));
+  *failure = error_response(429, "too many scores for this key: retry in " + std::to_string(after) + " s",
+                            {{"retry_after_s", after}});
+  failure->headers.emplace_back("Retry-After", std::to_string(after));
+  return false;
+}
+
 Response Service::scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row,
                                   bool single) {
   // A refused row (FS_ERR_INPUT) changed nothing; any other failure came after the windows moved.
@@ -247,7 +267,7 @@ Response Service::score(const std::string& body) {
   const Clock::time_point start = Clock::now();
   ScoreRequest request;
   Response failure;
-  if (!parse_score(body, &request, &failure)) return failure;
+  if (!parse_score(body, &request, &failure) || !admit(request, &failure)) return failure;
   ServedModel& m = *request.model;
   const bool single = request.single;
   const std::vector<RowValues>& rows = request.rows;

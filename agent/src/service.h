@@ -17,6 +17,7 @@
 #include "key_hasher.h"
 #include "metrics.h"
 #include "model_registry.h"
+#include "rate_limiter.h"
 #include "request_limits.h"
 #include "state_store.h"
 
@@ -31,12 +32,13 @@ struct Response {
 
 struct ServiceOptions {
   JsonLimits json;
+  RateLimitOptions rate_limit;
 };
 
 class Service {
  public:
   Service(StateStore& store, const KeyHasher& hasher, Metrics& metrics, ServiceOptions options = ServiceOptions())
-      : store_(store), hasher_(hasher), metrics_(metrics), options_(options) {}
+      : store_(store), hasher_(hasher), metrics_(metrics), options_(options), limiter_(options.rate_limit) {}
   void attach(ModelRegistry* registry) { registry_ = registry; }
   const JsonLimits& json_limits() const { return options_.json; }
 
@@ -56,6 +58,8 @@ class Service {
   bool parse_object(const std::string& body, nlohmann::json* out, Response* failure) const;
   std::shared_ptr<ServedModel> requested_model(const nlohmann::json& request, Response* failure) const;
   Response score(const std::string& body);
+  // The per-key rate limit; false with *failure (429) if a key has scored too often.
+  bool admit(const ScoreRequest& request, Response* failure);
   // After the core failed part-way (or gave a non-finite score), the answer,
   // and the session rebuilt from the store so that the refused rows left nothing.
   Response scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row, bool single);
@@ -75,6 +79,7 @@ class Service {
   const KeyHasher& hasher_;
   Metrics& metrics_;
   const ServiceOptions options_;
+  RateLimiter limiter_;
   ModelRegistry* registry_ = nullptr;
 };
 

@@ -90,6 +90,7 @@ std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const A
   config.reload_interval_ms = 0;  // tests poll the registry themselves
   config.durable_full = false;    // crash-safe, faster on shared CI disks; power cuts are not tested here
   config.session.reasons = options.reasons;
+  config.service.rate_limit = options.rate_limit;
   if (options.max_keys) config.session.max_keys = options.max_keys;
   auto agent = std::make_unique<fraudscore_agent::Agent>();
   std::string error;

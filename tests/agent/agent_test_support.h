@@ -43,6 +43,7 @@ struct AgentOptions {
   uint32_t max_keys = 0;  // 0: the agent's default
   int32_t reasons = 3;
   bool copy_models = true;
+  fraudscore_agent::RateLimitOptions rate_limit;  // the agent's defaults
 };
 std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const AgentOptions& options = AgentOptions());
 

@@ -5,13 +5,27 @@ agent has no socket but on loopback (it listens there and connects nowhere)."""
 import http.client
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import unittest
 
 AGENT = os.environ.get("FRAUDSCORE_AGENT", "")
 REPO = os.environ.get("FRAUDSCORE_REPO", "")
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix-domain socket file."""
+
+    def __init__(self, path):
+        super().__init__("localhost", timeout=30)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
 
 
 def run_agent(args, lines, timeout=120):
@@ -47,6 +61,19 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(oct(os.stat(os.path.join(self.tmp.name, "s.db")).st_mode & 0o777), "0o600")
         self.assertEqual(oct(os.stat(os.path.join(self.tmp.name, "k")).st_mode & 0o777), "0o600")
         self.assertNotIn("C1\"", done.stderr)  # logs carry no raw account id
+
+    def test_every_option_is_in_the_example_config_and_the_operators_guide(self):
+        """agent/deploy/agent.toml and agent/README.md keep up with --help."""
+        helptext = subprocess.run([AGENT, "--help"], capture_output=True, text=True, timeout=60).stdout
+        options = set(re.findall(r"^\s+--([a-z0-9-]+)", helptext, re.M)) - {"help"}
+        self.assertIn("auth-token-file", options)
+        with open(os.path.join(REPO, "agent", "deploy", "agent.toml")) as f:
+            toml = f.read()
+        with open(os.path.join(REPO, "agent", "README.md")) as f:
+            guide = f.read()
+        in_toml = set(re.findall(r"^#?\s*([a-z0-9-]+)\s*=", toml, re.M))
+        self.assertEqual(sorted(options - in_toml - {"config", "stdio"}), [], "options missing from agent.toml")
+        self.assertEqual(sorted(o for o in options if "`%s`" % o not in guide), [], "options missing from README.md")
 
     def test_a_misspelt_config_key_is_refused(self):
         bad = os.path.join(self.tmp.name, "bad.toml")
@@ -92,14 +119,47 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(health["status"], 503, health)
         self.assertIn("crnn-on-device", health["body"]["rejected"])
 
+    def test_a_token_file_others_may_read_stops_the_agent(self):
+        token = os.path.join(self.tmp.name, "token")
+        with open(token, "w") as f:
+            f.write("0123456789abcdef0123456789abcdef\n")
+        os.chmod(token, 0o644)
+        done = run_agent(["--port", "0", "--auth-token-file", token] + self.paths(), [])
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("chmod 600", done.stderr)
+
+    def test_the_unix_socket_serves_with_tcp_off(self):
+        sock_path = os.path.join(self.tmp.name, "agent.sock")
+        proc = subprocess.Popen([AGENT, "--tcp", "false", "--unix-socket", sock_path] + self.paths(),
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            for line in proc.stderr:
+                event = json.loads(line)
+                if event.get("event") in ("listening", "startup_failed"):
+                    break
+            self.assertEqual(event.get("socket"), sock_path, event)
+            self.assertEqual(oct(os.stat(sock_path).st_mode & 0o777), "0o660")
+            conn = UnixHTTPConnection(sock_path)
+            txn = {"step": 1, "type": "PAYMENT", "amount": 12.5, "nameOrig": "C1", "oldbalanceOrg": 90.0,
+                   "nameDest": "M7"}
+            conn.request("POST", "/v1/score", json.dumps({"transaction": txn}), {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200, response.read())
+            response.read()
+            conn.close()
+            self.assertEqual(inet_sockets(socket_inodes(proc.pid)), [], "TCP is off: no TCP socket")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            proc.stderr.close()
+        self.assertFalse(os.path.exists(sock_path), "the socket file is removed on exit")
+
     def test_a_non_loopback_address_is_refused(self):
         done = run_agent(["--listen", "0.0.0.0", "--port", "0"] + self.paths(), [])
         self.assertNotEqual(done.returncode, 0)
         self.assertIn("loopback", done.stderr)
 
 
-if __name__ == "__main__":
-    unittest.main()
 
 
 def socket_inodes(pid):
@@ -169,3 +229,7 @@ class NoOutboundTest(unittest.TestCase):
                 proc.terminate()
                 proc.wait(timeout=30)
                 proc.stderr.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

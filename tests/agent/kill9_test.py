@@ -79,7 +79,7 @@ class Agent:
         self.start_offset = self.log.tell()
         self.proc = subprocess.Popen(
             [binary, "--model-dir", model_dir, "--state-db", state_db, "--port", "0",
-             "--default-model", CRNN, *extra],
+             "--default-model", CRNN, "--rate-limit-per-minute", "0", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
 
