@@ -38,7 +38,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "trainer"))
-from fraudscore_trainer import schema_gen  # noqa: E402
+from fraudscore_trainer import schema_gen, signing  # noqa: E402
 
 OPSET = 17
 MASKED_SCORE = -1e9
@@ -49,7 +49,7 @@ CHECK_SEED = 7
 def read_fsmodel(path):
     """Return (dims, tensors): the crnn hyper-parameters and {name: float32 array}."""
     generated = schema_gen.submodule("Model")
-    body = generated.ModelT.InitFromObj(generated.Model.GetRootAs(Path(path).read_bytes(), 0)).body
+    body = generated.ModelT.InitFromObj(generated.Model.GetRootAs(signing.model_bytes(path), 0)).body
     arch = body.architecture
     dims = dict(steps=body.spec.window.length, features=len(body.spec.features), conv_filters=arch.convFilters,
                 conv_kernel=arch.convKernel, lstm_hidden=arch.lstmHidden, attention_dim=arch.attentionDim,

@@ -1,4 +1,7 @@
-// A strict RFC 4180 CSV reader (quoted fields, doubled quotes, CRLF or LF).
+// A strict RFC 4180 CSV reader (quoted fields, doubled quotes, CRLF or LF),
+// with a choice of delimiter; a UTF-8 byte-order mark at the start (Excel's
+// "CSV UTF-8") is skipped. Fields and records are bounded in size, so a
+// hostile file cannot take unbounded memory.
 // Hand-written because it must also build for WebAssembly and ARM test
 // runners, where Debian's C CSV libraries are not available.
 #pragma once
@@ -11,7 +14,10 @@ namespace fraudscore {
 
 class CsvReader {
  public:
-  explicit CsvReader(std::istream& in) : in_(in) {}
+  static constexpr size_t kMaxFieldBytes = size_t{1} << 20;
+  static constexpr size_t kMaxFields = 4096;
+
+  explicit CsvReader(std::istream& in, char delimiter = ',') : in_(in), delimiter_(delimiter) {}
 
   // Read the next record into `fields`. Returns false at end of input or on
   // an error (then error() is non-empty).
@@ -21,7 +27,12 @@ class CsvReader {
   size_t line() const { return record_line_; }
 
  private:
+  bool fail(const char* what);
+  void skip_byte_order_mark();
+
   std::istream& in_;
+  char delimiter_;
+  bool started_ = false;
   std::string error_;
   size_t line_ = 1, record_line_ = 0;
 };

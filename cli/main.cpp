@@ -23,7 +23,29 @@ struct ScoreOptions {
   int reasons = 3;
   bool dynamic_thresholds = false;
   std::string state_path;
+  char delimiter = ',';
+  std::vector<std::string> trusted_key_paths;
 };
+
+// --trusted-key: public keys (64 hex digits per file) the model must be signed by.
+bool read_trusted_keys(const std::vector<std::string>& paths, std::vector<unsigned char>* keys, std::string* error) {
+  for (const std::string& path : paths) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    unsigned char key[32];
+    if (!in.is_open() || fs_public_key_from_hex(text.data(), text.size(), key) != FS_OK) {
+      *error = "trusted key '" + path + "': " + (in.is_open() ? fs_last_error() : "cannot open it");
+      return false;
+    }
+    keys->insert(keys->end(), key, key + sizeof key);
+  }
+  return true;
+}
+
+fraudscore::ModelHandle load_model(const std::string& path, const std::vector<unsigned char>& keys) {
+  const fs_load_options options{keys.data(), keys.size() / 32};
+  return fraudscore::ModelHandle::load_file(path, &options);
+}
 
 int fail(const std::string& message) {
   std::cerr << "fraudscore: error: " << message << "\n";
@@ -52,9 +74,11 @@ bool map_columns(const fraudscore::ModelHandle& model, const std::vector<std::st
 // The result vocabulary first, then the model's extra outputs (enterprise
 // risk, credit grade), then the detail: the block threshold applied, the raw
 // probability, real steps, attention (one weight per window step, oldest
-// first, joined by ';') and reasons ("CODE=contribution;...", largest first).
+// first, joined by ';'), reasons ("CODE=contribution;...", largest first) and
+// the number of features clipped to the model's training range.
 void print_header(const fs_model_info& info) {
-  std::printf("row,probability,band,decision%s%s,threshold,raw_probability,valid_steps,attention,reasons\n",
+  std::printf("row,probability,band,decision%s%s,threshold,raw_probability,valid_steps,attention,reasons,"
+              "out_of_range\n",
               info.has_entity_risk ? ",enterprise_risk" : "", info.grade_count ? ",grade" : "");
 }
 
@@ -68,7 +92,7 @@ void print_result(size_t row, const fs_model_info& info, const fs_result& r) {
   std::printf(",");
   for (uint32_t i = 0; i < r.reason_count; ++i)
     std::printf(i ? ";%s=%.6g" : "%s=%.6g", r.reasons[i].code, r.reasons[i].contribution);
-  std::printf("\n");
+  std::printf(",%u\n", r.out_of_range);
 }
 
 // --state: the dynamic-threshold state carried between runs.
@@ -91,7 +115,10 @@ bool write_state(const std::string& path, const std::vector<uint8_t>& state) {
 
 int run_score(const ScoreOptions& opt) {
   try {
-    const auto model = fraudscore::ModelHandle::load_file(opt.model_path);
+    std::vector<unsigned char> keys;
+    std::string key_error;
+    if (!read_trusted_keys(opt.trusted_key_paths, &keys, &key_error)) return fail(key_error);
+    const auto model = load_model(opt.model_path, keys);
     std::ifstream file;
     std::istream* in = &std::cin;
     if (opt.input_path != "-") {
@@ -99,7 +126,7 @@ int run_score(const ScoreOptions& opt) {
       if (!file) return fail("cannot open input '" + opt.input_path + "'");
       in = &file;
     }
-    CsvReader csv(*in);
+    CsvReader csv(*in, opt.delimiter);
     std::vector<std::string> fields;
     if (!csv.next(fields)) return fail(opt.input_path + ": " + (csv.error().empty() ? "empty input" : csv.error()));
     std::vector<size_t> field_of;
@@ -146,13 +173,19 @@ int run_score(const ScoreOptions& opt) {
   }
 }
 
-int run_info(const std::string& path) {
+int run_info(const std::string& path, const std::vector<std::string>& trusted_key_paths) {
   try {
-    const auto model = fraudscore::ModelHandle::load_file(path);
+    std::vector<unsigned char> keys;
+    std::string key_error;
+    if (!read_trusted_keys(trusted_key_paths, &keys, &key_error)) return fail(key_error);
+    const auto model = load_model(path, keys);
     const fs_model_info info = model.info();
     std::printf("name: %s\nkind: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n", info.name,
                 fs_kind_name(info.kind), info.schema_major, info.schema_minor, info.trainer_version,
                 info.window_length, info.per_key_window ? "per key" : "global", info.feature_count);
+    std::printf("signature: %s\n", info.signature_verified ? (std::string("verified, key ") + info.signed_key_id).c_str()
+                                    : info.signed_file     ? "signed, not checked (no --trusted-key)"
+                                                           : "unsigned");
     std::printf("columns:");
     for (const std::string& c : model.column_names()) std::printf(" %s", c.c_str());
     std::printf("\ndecision_threshold: %.9g\nreview_threshold: %.9g\nband_cuts: %.9g %.9g %.9g\n",
@@ -199,12 +232,28 @@ int main(int argc, char** argv) {
                         "Dynamic-threshold state file: read at start if it exists, written at the end "
                         "(implies --dynamic-thresholds)");
 
+  std::string delimiter = ",";
+  score_cmd->add_option("--delimiter", delimiter, "Field separator of the input: one character, or 'tab' (default ',')")
+      ->check([](const std::string& d) {
+        return d.size() == 1 && d != "\"" && d != "\n" && d != "\r" ? std::string()
+               : d == "tab"                                       ? std::string()
+                                                                  : std::string("a delimiter is one character "
+                                                                                "(not a quote or newline) or 'tab'");
+      });
+
+  const char* trusted_key_help = "Public key file (64 hex digits) the model must be signed by; repeat to trust "
+                                 "several (key rotation). Without it, signatures are not checked";
+  score_cmd->add_option("--trusted-key", score.trusted_key_paths, trusted_key_help);
+
   std::string info_path;
+  std::vector<std::string> info_keys;
   CLI::App* info_cmd = app.add_subcommand("info", "Print what a model file holds");
   info_cmd->add_option("model", info_path, "Model file (.fsmodel)")->required();
+  info_cmd->add_option("--trusted-key", info_keys, trusted_key_help);
 
   CLI11_PARSE(app, argc, argv);
   if (!score.state_path.empty()) score.dynamic_thresholds = true;
+  score.delimiter = delimiter == "tab" ? '\t' : delimiter[0];
   if (score_cmd->parsed()) return run_score(score);
-  return run_info(info_path);
+  return run_info(info_path, info_keys);
 }

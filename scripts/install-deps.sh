@@ -14,7 +14,7 @@ PACKAGES=(
   libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev wrk jq
   # the trainer (Python 3.11, Debian's CPU build of PyTorch)
   python3 python3-flatbuffers python3-torch python3-sklearn python3-numpy python3-pandas
-  python3-matplotlib python3-imblearn python3-xgboost python3-tqdm
+  python3-matplotlib python3-imblearn python3-xgboost python3-tqdm python3-nacl
   "$@"
 )
 missing=()

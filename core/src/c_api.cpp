@@ -1,5 +1,6 @@
 // The C boundary: argument checks, the thread's last error message, and a
 // catch-all so that no C++ exception ever crosses into C.
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include "fraudscore/fraudscore.h"
 #include "model.h"
 #include "session.h"
+#include "signed_envelope.h"
+#include "signed_model_generated.h"
 
 struct fs_model {
   std::unique_ptr<fraudscore::Model> model;
@@ -55,6 +58,33 @@ fs_status publish(const Status& s, std::unique_ptr<fraudscore::Model> m, fs_mode
   return FS_OK;
 }
 
+bool trust_from(const fs_load_options* options, fraudscore::TrustedKeys* trust) {
+  if (!options || options->trusted_key_count == 0) return true;
+  if (!options->trusted_keys) return false;
+  trust->keys = options->trusted_keys;
+  trust->count = options->trusted_key_count;
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A verified signed envelope, or why `bytes` is not one.
+Status open_envelope(const void* bytes, size_t size, const fraudscore::schema::SignedModel** out) {
+  const auto* data = static_cast<const uint8_t*>(bytes);
+  if (!fraudscore::is_signed_envelope(data, size))
+    return Status::error(FS_ERR_IDENTIFIER, "not a signed model file (identifier 'FSSG' missing)");
+  flatbuffers::Verifier verifier(data, size);
+  if (!fraudscore::schema::VerifySignedModelBuffer(verifier))
+    return Status::error(FS_ERR_CORRUPT, "the signed model file is truncated or malformed");
+  *out = fraudscore::schema::GetSignedModel(data);
+  return Status::ok();
+}
+
 constexpr uint32_t kDefaultMaxKeys = 4096;
 constexpr uint32_t kDefaultMaxBatch = 256;
 constexpr uint32_t kDefaultMaxReasons = 3;
@@ -91,6 +121,7 @@ const char* fs_status_name(fs_status status) {
     case FS_ERR_INPUT: return "input";
     case FS_ERR_NO_MEMORY: return "no_memory";
     case FS_ERR_INTERNAL: return "internal";
+    case FS_ERR_SIGNATURE: return "signature";
   }
   return "unknown";
 }
@@ -115,17 +146,29 @@ const char* fs_decision_name(fs_decision d) {
 }
 
 fs_status fs_model_load(const void* bytes, size_t size, fs_model** out_model) {
+  return fs_model_load_with(bytes, size, nullptr, out_model);
+}
+
+fs_status fs_model_load_file(const char* path, fs_model** out_model) {
+  return fs_model_load_file_with(path, nullptr, out_model);
+}
+
+fs_status fs_model_load_with(const void* bytes, size_t size, const fs_load_options* options, fs_model** out_model) {
   return guarded([&] {
     if (!bytes || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load: NULL argument");
+    fraudscore::TrustedKeys trust;
+    if (!trust_from(options, &trust)) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load: NULL trusted_keys");
     std::unique_ptr<fraudscore::Model> m;
-    const Status s = fraudscore::load_model(static_cast<const uint8_t*>(bytes), size, &m);
+    const Status s = fraudscore::load_model(static_cast<const uint8_t*>(bytes), size, &m, trust);
     return publish(s, std::move(m), out_model);
   });
 }
 
-fs_status fs_model_load_file(const char* path, fs_model** out_model) {
+fs_status fs_model_load_file_with(const char* path, const fs_load_options* options, fs_model** out_model) {
   return guarded([&] {
     if (!path || !out_model) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load_file: NULL argument");
+    fraudscore::TrustedKeys trust;
+    if (!trust_from(options, &trust)) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_load_file: NULL trusted_keys");
     std::ifstream in(path, std::ios::binary);
     if (!in) return report(Status::error(FS_ERR_IO, "cannot open model file '%s'", path));
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -133,8 +176,67 @@ fs_status fs_model_load_file(const char* path, fs_model** out_model) {
     if (bytes.empty()) return report(Status::error(FS_ERR_CORRUPT, "model file '%s' is empty", path));
     // The model takes the bytes over: the file is read once and not copied.
     std::unique_ptr<fraudscore::Model> m;
-    const Status s = fraudscore::load_model(std::move(bytes), &m);
+    const Status s = fraudscore::load_model(std::move(bytes), &m, trust);
     return publish(s, std::move(m), out_model);
+  });
+}
+
+fs_status fs_public_key_from_hex(const char* text, size_t length, unsigned char out_key[32]) {
+  if (!text || !out_key) return fail(FS_ERR_INVALID_ARGUMENT, "fs_public_key_from_hex: NULL argument");
+  size_t begin = 0, end = length;
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  if (end - begin != 2 * fraudscore::kPublicKeyBytes)
+    return fail(FS_ERR_INVALID_ARGUMENT, "a public key is 64 hex digits");
+  unsigned char key[fraudscore::kPublicKeyBytes];
+  for (size_t i = 0; i < fraudscore::kPublicKeyBytes; ++i) {
+    const int hi = hex_digit(text[begin + 2 * i]), lo = hex_digit(text[begin + 2 * i + 1]);
+    if (hi < 0 || lo < 0) return fail(FS_ERR_INVALID_ARGUMENT, "a public key is 64 hex digits");
+    key[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  std::memcpy(out_key, key, sizeof key);
+  return FS_OK;
+}
+
+fs_status fs_public_key_id(const unsigned char key[32], char out_id[17]) {
+  return guarded([&] {
+    if (!key || !out_id) return fail(FS_ERR_INVALID_ARGUMENT, "fs_public_key_id: NULL argument");
+    return report(fraudscore::public_key_id(key, out_id));
+  });
+}
+
+fs_status fs_signed_model_payload(const void* bytes, size_t size, size_t* out_offset, size_t* out_size,
+                                  uint32_t* out_signature_count) {
+  return guarded([&] {
+    if (!bytes || !out_offset || !out_size || !out_signature_count)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_signed_model_payload: NULL argument");
+    const fraudscore::schema::SignedModel* envelope = nullptr;
+    const Status s = open_envelope(bytes, size, &envelope);
+    if (!s.is_ok()) return report(s);
+    *out_offset = static_cast<size_t>(envelope->model()->data() - static_cast<const uint8_t*>(bytes));
+    *out_size = envelope->model()->size();
+    *out_signature_count = envelope->signatures()->size();
+    return FS_OK;
+  });
+}
+
+fs_status fs_signed_model_signature(const void* bytes, size_t size, uint32_t index, const char** out_algorithm,
+                                    const char** out_key_id, const unsigned char** out_value) {
+  return guarded([&] {
+    if (!bytes || !out_algorithm || !out_key_id || !out_value)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_signed_model_signature: NULL argument");
+    const fraudscore::schema::SignedModel* envelope = nullptr;
+    const Status s = open_envelope(bytes, size, &envelope);
+    if (!s.is_ok()) return report(s);
+    if (index >= envelope->signatures()->size())
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_signed_model_signature: index out of range");
+    const fraudscore::schema::Signature* sig = envelope->signatures()->Get(index);
+    if (sig->value()->size() != fraudscore::kSignatureBytes)
+      return fail(FS_ERR_CORRUPT, "a signature is not 64 bytes");
+    *out_algorithm = sig->algorithm()->c_str();
+    *out_key_id = sig->key_id()->c_str();
+    *out_value = sig->value()->data();
+    return FS_OK;
   });
 }
 
@@ -168,6 +270,9 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.target_alert_rate = dyn.enabled ? dyn.target_alert_rate : 0.0;
     info.min_threshold = dyn.enabled ? dyn.min_threshold : m.risk.decision_threshold;
     info.max_threshold = dyn.enabled ? dyn.max_threshold : m.risk.decision_threshold;
+    info.signed_file = m.signature.signed_file ? 1 : 0;
+    info.signature_verified = m.signature.verified ? 1 : 0;
+    info.signed_key_id = m.signature.key_id;
     info.checksum = m.checksum;
     *out = info;
     return FS_OK;
@@ -312,6 +417,9 @@ fs_status fs_session_feedback(fs_session* session, const fs_value* row, size_t v
                               fs_feedback label) {
   return guarded([&] {
     if (!session || !row) return fail(FS_ERR_INVALID_ARGUMENT, "fs_session_feedback: NULL argument");
+    const int bits = fraudscore::raw_enum_value(label);
+    if (bits != FS_FEEDBACK_CONFIRMED_FRAUD && bits != FS_FEEDBACK_FALSE_ALARM)
+      return report(fraudscore::Status::error(FS_ERR_INVALID_ARGUMENT, "fs_session_feedback: unknown label %d", bits));
     return report(session->session.feedback(row, value_count, probability, label));
   });
 }

@@ -154,25 +154,53 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, dou
 
 }  // namespace
 
-Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
-                        uint64_t* key_hash) {
+// Normalised features beyond this many float-representable units would let the
+// network's sums overflow to infinity and NaN; no trained model sees them.
+constexpr double kMaxNormalised = 1e6;
+
+Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out, uint64_t* key_hash,
+                        uint32_t* out_of_range) {
   FS_RETURN_IF_ERROR(window_key(m, row, value_count, key_hash));  // also checks value_count
+  uint32_t clipped = 0;
   for (size_t i = 0; i < m.features.size(); ++i) {
     const FeatureDef& f = m.features[i];
     double x = 0.0;
     FS_RETURN_IF_ERROR(raw_feature(m, f, row, &x));
     if (f.log1p) x = std::copysign(std::log1p(std::fabs(x)), x);
+    // Fail closed: a value the model never saw is pulled back to the edge of
+    // what it saw (plus the margin) and the row is flagged, so that a huge
+    // amount cannot saturate the network into an approval.
+    if (!std::isnan(f.range_lo) && !(x >= f.range_lo && x <= f.range_hi)) {
+      x = x < f.range_lo ? f.range_lo : f.range_hi;
+      ++clipped;
+    }
     if (!std::isnan(f.clip_min) && x < f.clip_min) x = f.clip_min;
     if (!std::isnan(f.clip_max) && x > f.clip_max) x = f.clip_max;
-    out[i] = static_cast<float>((x - f.mean) / f.std);
+    const double z = (x - f.mean) / f.std;
+    if (!(std::fabs(z) <= kMaxNormalised))
+      return Status::error(FS_ERR_INPUT, "column '%s': the value is too large to score (feature '%s' is %g standard "
+                           "deviations from its training mean)", m.columns[f.a].name.c_str(), f.name.c_str(), z);
+    out[i] = static_cast<float>(z);
+  }
+  if (out_of_range) *out_of_range = clipped;
+  return Status::ok();
+}
+
+Status check_row(const Model& m, const fs_value* row, size_t value_count) {
+  if (value_count != m.columns.size())
+    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
+                         m.columns.size());
+  for (size_t i = 0; i < value_count; ++i) {
+    const int kind = raw_enum_value(row[i].kind);
+    if (kind != FS_VALUE_MISSING && kind != FS_VALUE_NUMBER && kind != FS_VALUE_TEXT)
+      return Status::error(FS_ERR_INVALID_ARGUMENT, "column '%s': unknown value kind %d", m.columns[i].name.c_str(),
+                           kind);
   }
   return Status::ok();
 }
 
 Status window_key(const Model& m, const fs_value* row, size_t value_count, uint64_t* key_hash) {
-  if (value_count != m.columns.size())
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
-                         m.columns.size());
+  FS_RETURN_IF_ERROR(check_row(m, row, value_count));
   if (!m.window.per_key) return Status::ok();
   const char* text = nullptr;
   size_t length = 0;

@@ -17,8 +17,14 @@ bool parse_number(const char* text, size_t length, double* out);
 // Validate `row` (one fs_value per model column) and compute the features
 // into out[feature_count]. When the model keeps per-key windows, *key_hash
 // receives a hash of the key column's text. Errors name the column and value.
+// Features beyond the model's stored training range are clipped to it and
+// counted in *out_of_range (if not null); a non-finite or absurdly large
+// normalised feature is an error (the scorer fails closed).
 Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
-                        uint64_t* key_hash);
+                        uint64_t* key_hash, uint32_t* out_of_range = nullptr);
+
+// `row` has one value per model column, each of a known fs_value_kind.
+Status check_row(const Model& m, const fs_value* row, size_t value_count);
 
 // The window a row belongs to: when the model keeps per-key windows,
 // *key_hash receives a hash of the key column's text (read and checked); the

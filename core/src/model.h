@@ -10,6 +10,7 @@
 
 #include "fraudscore/fraudscore.h"
 #include "networks/network.h"
+#include "signed_envelope.h"
 #include "status.h"
 
 namespace fraudscore {
@@ -38,6 +39,9 @@ struct FeatureDef {
   double mean = 0.0, std = 1.0;
   std::string reason_code, reason_text;  // empty: grouped by column a
   double baseline = 0.0;                 // the "typical" transformed value (reason codes)
+  // The training range widened by the spec's margin (after log1p, before
+  // clip); inputs beyond it are clipped and flagged. NaN: no stored range.
+  double range_lo = 0.0, range_hi = 0.0;
 };
 
 // Features that move a score together, for reason codes (schemas/README.md).
@@ -77,6 +81,7 @@ struct Model {
   fs_model_kind kind = FS_KIND_CRNN;
   uint32_t schema_major = 0, schema_minor = 0;
   uint64_t checksum = 0;  // ties saved session state to this model
+  SignatureCheck signature;  // how the file was signed and whether a trusted key verified it
   std::string name;
   std::string trainer_version;
   std::vector<ColumnSpec> columns;
@@ -90,11 +95,13 @@ struct Model {
 
 // The schema version this library reads (major must match, minor may be <=).
 constexpr uint32_t kSchemaMajor = 1;
-constexpr uint32_t kSchemaMinor = 1;
+constexpr uint32_t kSchemaMinor = 2;
 
-// Verify and load a model file (copied). Never throws.
-Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out);
+// Verify and load a model file (copied), signed or not: with trusted keys,
+// only a file signed by one of them. Never throws.
+Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out,
+                  const TrustedKeys& trust = TrustedKeys());
 // The same for a file already read into memory, which the model takes over.
-Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out);
+Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out, const TrustedKeys& trust = TrustedKeys());
 
 }  // namespace fraudscore

@@ -10,6 +10,7 @@
 #include "checksum.h"
 #include "model.h"
 #include "model_generated.h"
+#include "networks/chunked_forward.h"
 #include "networks/crnn.h"
 #include "networks/lle_svm.h"
 #include "networks/lstm_attn.h"
@@ -20,6 +21,8 @@ namespace {
 namespace fb = ::fraudscore::schema;
 
 constexpr uint32_t kMaxWindow = 512;
+// No tensor can hold more values than a model file can (FlatBuffers: < 2 GiB).
+constexpr uint64_t kMaxTensorElements = uint64_t{1} << 29;
 
 bool finite(double x) { return std::isfinite(x); }
 bool nan_or_finite(double x) { return std::isnan(x) || std::isfinite(x); }
@@ -97,6 +100,22 @@ Status check_feature_columns(const FeatureDef& f, const std::vector<ColumnSpec>&
   return Status::error(FS_ERR_UNSUPPORTED, "feature '%s' has an unknown operation", f.name.c_str());
 }
 
+// The stored training range, widened by `margin` times its width on each side.
+Status read_range(const fb::Feature& src, double margin, FeatureDef* f) {
+  const double lo = src.range_min(), hi = src.range_max();
+  f->range_lo = f->range_hi = std::nan("");
+  if (std::isnan(lo) && std::isnan(hi)) return Status::ok();
+  if (!finite(lo) || !finite(hi) || lo > hi || !finite(margin) || margin < 0 || !finite(hi - lo))
+    return Status::error(FS_ERR_VALUE, "feature '%s' has an invalid training range [%g, %g] or margin %g",
+                         f->name.c_str(), lo, hi, margin);
+  const double widen = margin * (hi - lo);
+  f->range_lo = lo - widen;
+  f->range_hi = hi + widen;
+  if (!finite(f->range_lo) || !finite(f->range_hi))
+    return Status::error(FS_ERR_VALUE, "feature '%s': its widened training range is not finite", f->name.c_str());
+  return Status::ok();
+}
+
 Status read_features(const fb::FeatureSpec& spec, Model& m) {
   for (const fb::Feature* src : *spec.features()) {
     FeatureDef f;
@@ -123,6 +142,7 @@ Status read_features(const fb::FeatureSpec& spec, Model& m) {
         !nan_or_finite(f.clip_max))
       return Status::error(FS_ERR_VALUE, "feature '%s' has a non-finite or non-positive normalisation setting",
                            f.name.c_str());
+    FS_RETURN_IF_ERROR(read_range(*src, spec.range_margin(), &f));
     if ((f.op == FeatureOp::Ratio || f.op == FeatureOp::Modulo) && !(f.parameter > 0))
       return Status::error(FS_ERR_VALUE, "feature '%s' needs a positive parameter", f.name.c_str());
     FS_RETURN_IF_ERROR(check_feature_columns(f, m.columns));
@@ -174,21 +194,26 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
                            view.name.c_str(),
                            t->dtype() <= fb::DataType::MAX ? fb::EnumNameDataType(t->dtype()) : "(unknown)");
     const bool f64 = t->dtype() == fb::DataType::Float64;
-    size_t count = 1;
+    view.dtype = f64 ? TensorDtype::Float64 : TensorDtype::Float32;
+    // Checked, so that a shape such as 65536^4 cannot wrap to a small count.
+    uint64_t count = 1;
     for (uint32_t dim : *t->shape()) {
       view.shape.push_back(dim);
+      if (dim != 0 && count > kMaxTensorElements / dim)
+        return Status::error(FS_ERR_SHAPE, "tensor '%s' has a shape with more than %llu elements", view.name.c_str(),
+                             static_cast<unsigned long long>(kMaxTensorElements));
       count *= dim;
     }
     const size_t stored = f64 ? (t->f64() ? t->f64()->size() : 0) : (t->f32() ? t->f32()->size() : 0);
     if (count != stored)
-      return Status::error(FS_ERR_SHAPE, "tensor '%s' has %zu values; its shape needs %zu", view.name.c_str(), stored,
-                           count);
+      return Status::error(FS_ERR_SHAPE, "tensor '%s' has %zu values; its shape needs %llu", view.name.c_str(), stored,
+                           static_cast<unsigned long long>(count));
     if (f64)
       view.f64 = stored ? t->f64()->data() : nullptr;
     else
       view.data = stored ? t->f32()->data() : nullptr;
-    view.count = count;
-    for (size_t i = 0; i < count; ++i)
+    view.count = static_cast<size_t>(count);
+    for (size_t i = 0; i < view.count; ++i)
       if (!std::isfinite(f64 ? view.f64[i] : static_cast<double>(view.data[i])))
         return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
     out->push_back(std::move(view));
@@ -247,6 +272,24 @@ Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView
       return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
                            body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
   }
+}
+
+// Bounds on what one score may cost, so that a valid but hostile file (65,535
+// conv filters, 2,000 LLE neighbours) is refused at load instead of taking
+// gigabytes or minutes per score. The shipped models need under 1% of either.
+constexpr double kMaxOperationsPerWindow = 2e8;
+constexpr double kMaxWorkspaceBytes = 256.0 * 1024 * 1024;
+
+Status check_cost(const Network& net) {
+  const double operations = net.flops_per_window();
+  if (!(operations <= kMaxOperationsPerWindow))
+    return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g operations per window; this library scores models "
+                         "of at most %.3g", operations, kMaxOperationsPerWindow);
+  const double workspace = static_cast<double>(chunked_workspace_floats(net, kForwardChunk)) * sizeof(float);
+  if (!(workspace <= kMaxWorkspaceBytes))
+    return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g bytes of scratch per batch; this library allows "
+                         "at most %.3g", workspace, kMaxWorkspaceBytes);
+  return Status::ok();
 }
 
 Status read_calibration(const fb::Calibration* c, const char* what, bool* platt, double* a, double* b) {
@@ -349,16 +392,28 @@ Status verify_envelope(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out) {
+Status load_model(const uint8_t* bytes, size_t size, std::unique_ptr<Model>* out, const TrustedKeys& trust) {
   if (!bytes || size == 0) return Status::error(FS_ERR_INVALID_ARGUMENT, "empty model buffer");
-  return load_model(std::vector<uint8_t>(bytes, bytes + size), out);
+  return load_model(std::vector<uint8_t>(bytes, bytes + size), out, trust);
 }
 
-Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out) {
+Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out, const TrustedKeys& trust) {
   if (file.empty()) return Status::error(FS_ERR_INVALID_ARGUMENT, "empty model buffer");
   std::unique_ptr<Model> m(new (std::nothrow) Model());
   if (!m) return Status::error(FS_ERR_NO_MEMORY, "out of memory");
-  m->file = std::move(file);
+  // Step 0, signatures: a signed file's model bytes are checked against the
+  // trusted keys before anything in them is read.
+  if (is_signed_envelope(file.data(), file.size())) {
+    const uint8_t* inner = nullptr;
+    size_t inner_size = 0;
+    FS_RETURN_IF_ERROR(open_signed_envelope(file.data(), file.size(), trust, &inner, &inner_size, &m->signature));
+    m->file.assign(inner, inner + inner_size);  // the model keeps its own aligned copy
+  } else if (trust.count > 0) {
+    return Status::error(FS_ERR_SIGNATURE, "the model file is unsigned; this deployment loads only models signed by "
+                                           "a trusted key");
+  } else {
+    m->file = std::move(file);
+  }
   const uint8_t* data = m->file.data();
   const size_t size = m->file.size();
   FS_RETURN_IF_ERROR(verify_envelope(data, size));
@@ -375,6 +430,7 @@ Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out) {
   std::vector<TensorView> tensors;
   FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
   FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));
+  FS_RETURN_IF_ERROR(check_cost(*m->network));
   FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
   read_provenance(body, *m);
   *out = std::move(m);

@@ -1,10 +1,16 @@
 #include "risk.h"
 
+#include <cmath>
+
 #include "layers/activations.h"
 
 namespace fraudscore {
 
+// Every comparison is written so that NaN falls through to the most severe
+// outcome: a score that is not a number never approves (fail closed). The
+// session refuses such scores before they get here; this is the second line.
 fs_band band_for(const RiskSpec& risk, double p) {
+  if (std::isnan(p)) return FS_BAND_CRITICAL;
   if (p < risk.band_cuts[0]) return FS_BAND_LOW;
   if (p < risk.band_cuts[1]) return FS_BAND_MEDIUM;
   if (p < risk.band_cuts[2]) return FS_BAND_HIGH;
@@ -12,7 +18,7 @@ fs_band band_for(const RiskSpec& risk, double p) {
 }
 
 fs_decision decision_for(double p, double block_threshold, double review_threshold) {
-  if (p >= block_threshold) return FS_DECISION_BLOCK;
+  if (std::isnan(p) || p >= block_threshold) return FS_DECISION_BLOCK;
   if (p >= review_threshold) return FS_DECISION_STEP_UP;
   return FS_DECISION_APPROVE;
 }
@@ -43,6 +49,9 @@ void score_probability(const RiskSpec& risk, float logit, fs_result* out) {
 
 void decide(double block_threshold, double review_threshold, fs_result* out) {
   out->decision = decision_for(out->probability, block_threshold, review_threshold);
+  // An input beyond the training range was clipped: the score describes a
+  // payment the model has not seen, so it is never approved without a look.
+  if (out->out_of_range > 0 && out->decision == FS_DECISION_APPROVE) out->decision = FS_DECISION_STEP_UP;
   out->block_threshold = block_threshold;
   out->review_threshold = review_threshold;
 }

@@ -16,11 +16,13 @@ double calibrated_entity_risk(const RiskSpec& risk, float logit);
 // Fill probability, raw_probability and band from the network's logit.
 void score_probability(const RiskSpec& risk, float logit, fs_result* out);
 // Fill the decision and the thresholds it was made with (fixed or dynamic).
+// A row with out_of_range features is at least step_up.
 void decide(double block_threshold, double review_threshold, fs_result* out);
 // Both.
 void assess_risk(const RiskSpec& risk, float logit, double block_threshold, double review_threshold,
                  fs_result* out);
 
+// NaN gives the most severe band and decision (fail closed).
 fs_band band_for(const RiskSpec& risk, double probability);
 fs_decision decision_for(double probability, double block_threshold, double review_threshold);
 

@@ -43,6 +43,7 @@ Status Session::allocate(const Model& model) {
   try {
     staged_.assign(B * F, 0.0f);
     keys_.assign(B, 0);
+    out_of_range_.assign(B, 0);
     input_.assign(B * T * F, 0.0f);
     valid_.assign(B, 0);
     logits_.assign(B, 0.0f);
@@ -83,7 +84,8 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   const size_t T = m.window.length, F = m.features.size();
   // Validate every row before any window changes.
   for (size_t r = 0; r < row_count; ++r) {
-    const Status s = compute_features(m, rows + r * value_count, value_count, &staged_[r * F], &keys_[r]);
+    const Status s =
+        compute_features(m, rows + r * value_count, value_count, &staged_[r * F], &keys_[r], &out_of_range_[r]);
     if (!s.is_ok()) {
       if (failed_row) *failed_row = r;
       // A single row's caller knows which row it passed; a batch says which one.
@@ -98,6 +100,13 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   outputs.entity_logits = net.has_entity_output() ? entity_logits_.data() : nullptr;
   outputs.clusters = net.cluster_count() ? clusters_.data() : nullptr;
   forward_chunked(net, {input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
+  // Fail closed: a score that could not be computed is an error, never a decision.
+  for (size_t r = 0; r < row_count; ++r)
+    if (!std::isfinite(logits_[r]) || (outputs.entity_logits && !std::isfinite(entity_logits_[r]))) {
+      if (failed_row) *failed_row = r;
+      return Status::error(FS_ERR_INTERNAL, "row %zu: the network's score is not a finite number; the row is refused",
+                           r);
+    }
 
   const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
                               reason_contributions_.data(), workspace_.data()};
@@ -105,6 +114,7 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     fs_result& out = results[r];
     const fs_value* row = rows + r * value_count;
     out.segment = segment_of(row);
+    out.out_of_range = out_of_range_[r];
     score_probability(m.risk, logits_[r], &out);
     // Rows are decided in order: each row's thresholds include every earlier row.
     const AppliedThresholds applied = dynamic_ ? thresholds_.observe(out.segment, out.probability)
@@ -147,9 +157,7 @@ Status Session::has_window(const fs_value* row, size_t value_count, bool* out) c
 
 Status Session::feedback(const fs_value* row, size_t value_count, double probability, fs_feedback label) {
   if (!dynamic_) return Status::error(FS_ERR_UNSUPPORTED, "this session does not use dynamic thresholds");
-  if (value_count != model_->columns.size())
-    return Status::error(FS_ERR_INVALID_ARGUMENT, "%zu values given; the model has %zu columns", value_count,
-                         model_->columns.size());
+  FS_RETURN_IF_ERROR(check_row(*model_, row, value_count));
   if (!(probability >= 0.0 && probability <= 1.0))
     return Status::error(FS_ERR_INVALID_ARGUMENT, "feedback probability %g is not in [0, 1]", probability);
   if (label != FS_FEEDBACK_CONFIRMED_FRAUD && label != FS_FEEDBACK_FALSE_ALARM)

@@ -63,6 +63,7 @@ class Session {
   DynamicThresholds thresholds_;
   std::vector<float> staged_;      // [max_batch, features]
   std::vector<uint64_t> keys_;     // [max_batch]
+  std::vector<uint32_t> out_of_range_;  // [max_batch]: features clipped to the training range
   std::vector<float> input_;       // [max_batch, steps, features]
   std::vector<uint32_t> valid_;    // [max_batch]
   std::vector<float> logits_;      // [max_batch]

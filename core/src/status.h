@@ -4,6 +4,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 #include "fraudscore/fraudscore.h"
 
@@ -35,6 +36,17 @@ class Status {
   fs_status code_ = FS_OK;
   char message_[320] = {0};
 };
+
+// The bits of an enum that came across the C boundary. C lets a caller pass
+// any int; loading one that is not an enumerator into a C++ enum is undefined
+// behaviour, so it is read as an int and checked before any switch sees it.
+template <typename Enum>
+int raw_enum_value(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized");
+  int bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
 
 // Propagate a failed Status from an expression.
 #define FS_RETURN_IF_ERROR(expr)          \

@@ -100,7 +100,7 @@ class OutputContract(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         header = out.stdout.splitlines()[0].split(",")
         self.assertEqual(header, ["row", "probability", "band", "decision", "threshold", "raw_probability",
-                                  "valid_steps", "attention", "reasons"])
+                                  "valid_steps", "attention", "reasons", "out_of_range"])
         results = list(csv.DictReader(io.StringIO(out.stdout)))
         blocked = [r for r in results if r["decision"] == "block"]
         self.assertTrue(blocked)
@@ -125,7 +125,7 @@ class OutputContract(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.splitlines()[0].split(","),
                          ["row", "probability", "band", "decision", "grade", "threshold", "raw_probability",
-                          "valid_steps", "attention", "reasons"])
+                          "valid_steps", "attention", "reasons", "out_of_range"])
         info = subprocess.run([str(CLI), "info", str(model)], capture_output=True, text=True).stdout
         grades = {line.split(": ")[1] for line in info.splitlines() if line.startswith("grade ")}
         codes = {line.split(":")[0][len("reason "):] for line in info.splitlines() if line.startswith("reason ")}
@@ -275,3 +275,124 @@ class ErrorPaths(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _signing():
+    import sys
+    sys.path.insert(0, str(REPO / "trainer"))
+    from fraudscore_trainer import signing
+    return signing
+
+
+@unittest.skipIf(CLI is None, "fraudscore CLI not built")
+class SignedModels(unittest.TestCase):
+    """--trusted-key: with keys, only a model signed by one of them loads (issue 13)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.signing = _signing()
+        self.model = MODELS["on-device"]
+        self.test_pub = REPO / "keys" / "fraudscore-test.pub"
+        self.inner = self.signing.model_bytes(self.model)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def key_pair(self, name):
+        return self.signing.keygen(self.dir / name)
+
+    def write(self, name, data):
+        path = self.dir / name
+        path.write_bytes(data)
+        return path
+
+    def test_the_shipped_models_are_signed_by_the_project_test_key(self):
+        for model in [*MODELS.values(), REPO / "models/lstm_attn-sme.fsmodel", REPO / "models/lle_svm-listed.fsmodel"]:
+            out = subprocess.run([str(CLI), "info", str(model), "--trusted-key", str(self.test_pub)],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("signature: verified, key " + self.signing.key_id(bytes.fromhex(self.test_pub.read_text())),
+                          out.stdout)
+
+    def test_a_signed_model_scores_exactly_like_the_unsigned_one(self):
+        unsigned = self.write("unsigned.fsmodel", self.inner)
+        signed = score(self.model, EXAMPLE, "--trusted-key", str(self.test_pub))
+        self.assertEqual(signed.returncode, 0, signed.stderr)
+        self.assertEqual(signed.stdout, score(unsigned, EXAMPLE).stdout)
+
+    def test_unsigned_tampered_and_untrusted_models_are_refused(self):
+        unsigned = self.write("unsigned.fsmodel", self.inner)
+        out = score(unsigned, EXAMPLE, "--trusted-key", str(self.test_pub))
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("unsigned", out.stderr)
+        # A changed weight with the checksum recomputed: only the signature can tell.
+        tampered = bytearray(self.inner)
+        tampered[len(tampered) // 2] ^= 0x01
+        from fraudscore_trainer import validation_curve  # noqa: F401  (path set by _signing)
+        from fraudscore_trainer.export import checksum_offset, fnv1a64
+        at = checksum_offset(tampered)
+        tampered[at:at + 8] = b"\0" * 8
+        tampered[at:at + 8] = fnv1a64(bytes(tampered)).to_bytes(8, "little")
+        original = self.signing.open_envelope(self.model.read_bytes())[1]
+        forged = self.write("forged.fsmodel", self.signing.envelope(bytes(tampered), original))
+        self.assertEqual(score(forged, EXAMPLE).returncode, 0)  # loads where no key is configured
+        out = score(forged, EXAMPLE, "--trusted-key", str(self.test_pub))
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("not signed by a trusted key", out.stderr)
+        other_key, other_pub = self.key_pair("other")
+        resigned = self.write("other.fsmodel", self.signing.sign(self.inner, self.signing.read_hex_key(other_key)))
+        out = score(resigned, EXAMPLE, "--trusted-key", str(self.test_pub))
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn(self.signing.key_id(self.signing.read_hex_key(other_pub)), out.stderr)
+
+    def test_key_rotation_two_trusted_keys(self):
+        new_key, new_pub = self.key_pair("new")
+        both = self.write("both.fsmodel", self.signing.sign(self.model.read_bytes(), self.signing.read_hex_key(new_key)))
+        self.assertEqual(len(self.signing.open_envelope(both.read_bytes())[1]), 2)
+        only_new = self.write("new.fsmodel", self.signing.sign(self.inner, self.signing.read_hex_key(new_key)))
+        for model in (self.model, both, only_new):
+            out = score(model, EXAMPLE, "--trusted-key", str(self.test_pub), "--trusted-key", str(new_pub))
+            self.assertEqual(out.returncode, 0, out.stderr)
+        out = score(only_new, EXAMPLE, "--trusted-key", str(self.test_pub))
+        self.assertNotEqual(out.returncode, 0)
+        self.assertEqual(score(both, EXAMPLE, "--trusted-key", str(new_pub)).returncode, 0)
+
+    def test_a_bad_key_file_is_a_clear_error(self):
+        bad = self.write("bad.pub", b"not a key")
+        out = score(self.model, EXAMPLE, "--trusted-key", str(bad))
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("64 hex digits", out.stderr)
+
+
+@unittest.skipIf(CLI is None, "fraudscore CLI not built")
+class InputFormats(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.base = score(MODELS["on-device"], EXAMPLE)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_a_utf8_byte_order_mark_is_skipped(self):
+        path = self.dir / "bom.csv"
+        path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE.read_bytes())
+        out = score(MODELS["on-device"], path)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, self.base.stdout)
+
+    def test_other_delimiters(self):
+        for name, delimiter, option in (("semi.csv", ";", ";"), ("tab.tsv", "\t", "tab")):
+            path = self.dir / name
+            path.write_text(EXAMPLE.read_text().replace(",", delimiter))
+            out = score(MODELS["on-device"], path, "--delimiter", option)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout, self.base.stdout)
+        out = score(MODELS["on-device"], EXAMPLE, "--delimiter", "ab")
+        self.assertNotEqual(out.returncode, 0)
+
+    def test_out_of_range_column(self):
+        header = self.base.stdout.splitlines()[0].split(",")
+        self.assertEqual(header[-1], "out_of_range")
+        self.assertTrue(all(r["out_of_range"] == "0" for r in csv.DictReader(io.StringIO(self.base.stdout))))

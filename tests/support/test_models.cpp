@@ -93,6 +93,20 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
     if (spec.first == o.nan_tensor && o.nan_index < data.size())
       data[o.nan_index] = std::numeric_limits<float>::quiet_NaN();
     if (spec.first == o.omit_tensor) continue;  // random values still drawn: the others are unchanged
+    if (spec.first == o.huge_shape_tensor) {
+      const std::vector<uint32_t> huge(4, 65536u);  // 2^64 elements: wraps to 0 in a 64-bit count
+      auto shape_vec = fbb.CreateVector(huge);
+      tensors.push_back(fb::CreateTensor(fbb, fbb.CreateString(spec.first), shape_vec, fb::DataType::Float32));
+      continue;
+    }
+    if (spec.first == o.float64_tensor || o.float64_tensor == "*") {
+      const std::vector<double> wide(data.begin(), data.end());
+      auto f64 = fbb.CreateVector(wide);
+      auto shape_vec = fbb.CreateVector(shape);
+      auto name = fbb.CreateString(spec.first);
+      tensors.push_back(fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Float64, 0, 0, 0, 0, f64));
+      continue;
+    }
     auto f32 = fbb.CreateVector(data);
     auto shape_vec = fbb.CreateVector(shape);
     auto name = fbb.CreateString(spec.first);
@@ -128,11 +142,14 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
     features.push_back(fb::CreateFeatureDirect(fbb, f.name, f.op, f.a, f.b, f.parameter, f.text, f.log1p, f.clip_min,
                                                f.clip_max, f.mean, f.std, o.reason_codes ? code.c_str() : nullptr,
                                                o.reason_codes ? text.c_str() : nullptr,
-                                               o.reason_codes && i == 0 ? kAmountBaseline : 0.0));
+                                               o.reason_codes && i == 0 ? kAmountBaseline : 0.0,
+                                               o.ranges ? o.range_min : std::nan(""),
+                                               o.ranges ? o.range_max : std::nan("")));
   }
   auto window = fb::CreateWindow(fbb, o.window_length, o.per_key ? fb::WindowMode::PerKey : fb::WindowMode::Global,
                                  o.per_key ? static_cast<uint16_t>(kColNameOrig) : uint16_t{0});
-  auto spec = fb::CreateFeatureSpecDirect(fbb, &columns, &features, window, static_cast<int32_t>(kColStep));
+  auto spec = fb::CreateFeatureSpecDirect(fbb, &columns, &features, window, static_cast<int32_t>(kColStep),
+                                          o.range_margin);
 
   auto arch = fb::CreateCrnnConfig(fbb, o.conv_filters, o.conv_kernel, o.lstm_hidden, o.attention_dim, o.dense_units);
 

@@ -105,6 +105,13 @@ struct TestModelOptions {
   std::string nan_tensor;          // store a NaN at nan_index
   size_t nan_index = 0;
   bool stamp_checksum = true;      // false: leave the checksum field as a placeholder
+  std::string float64_tensor;      // store this tensor as Float64 ("*": every tensor)
+  std::string huge_shape_tensor;   // give this tensor the shape 65536^4 (no data)
+
+  // Training ranges (schema 1.2): when set, every feature's range is
+  // [range_min, range_max] (in the transformed units), widened by range_margin.
+  bool ranges = false;
+  double range_min = -5.0, range_max = 20.0, range_margin = 0.25;
 
   // The shipped architecture: 64/64/64/128.
   static TestModelOptions full_size() {

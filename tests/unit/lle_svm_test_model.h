@@ -38,6 +38,7 @@ struct LleSvmTestModel {
       t.name = name;
       t.shape = std::move(shape);
       t.f64 = v.data();
+      t.dtype = fraudscore::TensorDtype::Float64;
       t.count = v.size();
       return t;
     };

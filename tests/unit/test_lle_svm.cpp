@@ -487,7 +487,8 @@ TEST_CASE("build_lle_svm rejects bad tensors and settings, naming them") {
     const std::vector<float> floats(good.centroids.begin(), good.centroids.end());
     v[6].f64 = nullptr;
     v[6].data = floats.data();
-    expect(good.dims, v, FS_ERR_SHAPE, "'kmeans.centroids' is Float32; lle_svm needs Float64");
+    v[6].dtype = fraudscore::TensorDtype::Float32;
+    expect(good.dims, v, FS_ERR_UNSUPPORTED, "'kmeans.centroids' is stored as Float32; lle_svm reads it as Float64");
   }
   SUBCASE("std <= 0") {
     LleSvmTestModel bad = good;

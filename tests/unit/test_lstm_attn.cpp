@@ -242,10 +242,11 @@ TEST_CASE("build_lstm_attn rejects bad dimensions, a missing tensor and a wrong 
       if (v.name == "risk_head.fc1.bias") {
         v.data = nullptr;
         v.f64 = wide.data();
+        v.dtype = TensorDtype::Float64;
       }
     const std::string message = build_error(d, views, &code);
-    CHECK(code == FS_ERR_SHAPE);
-    CHECK_MESSAGE(fraudscore_test::contains(message.c_str(), "'risk_head.fc1.bias' is not float32"), message);
+    CHECK(code == FS_ERR_UNSUPPORTED);
+    CHECK_MESSAGE(fraudscore_test::contains(message.c_str(), "'risk_head.fc1.bias' is stored as Float64"), message);
   }
   SUBCASE("the tensor list names every tensor the trainer writes") {
     const auto shapes = lstm_attn_tensor_shapes(d);

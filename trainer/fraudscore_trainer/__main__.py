@@ -64,6 +64,7 @@ def main(argv=None):
     b.add_argument("--checkpoints", default=str(REPO / "build/checkpoints"),
                    help="resumable per-epoch checkpoints ('' to disable)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
     b.set_defaults(func=_build)
     s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
     s.add_argument("rest", nargs=argparse.REMAINDER)
@@ -80,7 +81,16 @@ def main(argv=None):
         p = sub.add_parser(command, help=text)
         mod = __import__(f"fraudscore_trainer.{module}", fromlist=["add_arguments", "run"])
         mod.add_arguments(p)
+        if command.startswith("build-"):
+            p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
+    from . import signing
+    g = sub.add_parser("sign", help="sign model files with an Ed25519 key (keeps earlier signatures: key rotation)")
+    signing.add_arguments(g)
+    g.set_defaults(func=signing.run)
+    k = sub.add_parser("keygen", help="make an Ed25519 key pair for signing model files")
+    signing.add_keygen_arguments(k)
+    k.set_defaults(func=signing.run_keygen)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from . import __version__
-from . import export, golden, metrics, modelcard, report, validation_curve
+from . import export, golden, metrics, modelcard, report, signing, validation_curve
 from .inference import predict, window_inputs
 from .paysim_data import load_paysim
 from .pipeline import run
@@ -110,7 +110,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
     models_dir = Path(args.models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     model_path = models_dir / f"{name}.fsmodel"
-    model_path.write_bytes(model_bytes)
+    signing.write_model(model_path, model_bytes, getattr(args, "signing_key", None))
     log(f"wrote {model_path} ({len(model_bytes)} bytes)")
 
     split = honest["split"]

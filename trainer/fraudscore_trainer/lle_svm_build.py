@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, lle_svm, lle_svm_card, lle_svm_eval, lle_svm_export, lle_svm_plots, plots, report
+from . import __version__, lle_svm, lle_svm_card, lle_svm_eval, lle_svm_export, lle_svm_plots, plots, report, signing
 from . import lle_svm_derive as derive
 from .fin_sim import simulate_panel
 from .fin_spec import INDICATOR_COLUMNS, KEY_COLUMN, LABEL_COLUMN, TIME_COLUMN, build_spec
@@ -157,7 +157,7 @@ def run(args):
                                       "annual reports (simulated training data)")
     models_dir = Path(args.models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    (models_dir / f"{lle_svm_export.NAME}.fsmodel").write_bytes(blob)
+    signing.write_model(models_dir / f"{lle_svm_export.NAME}.fsmodel", blob, getattr(args, "signing_key", None))
     log(f"model: {len(blob):,} bytes")
     golden_df = lle_svm_export.golden_rows(df, test_mask, KEY_COLUMN, TIME_COLUMN, LABEL_COLUMN, GOLDEN_ROWS)
     n = lle_svm_export.write_golden(Path(args.golden_dir) / f"{lle_svm_export.NAME}.csv", model, spec, risk,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import schema_gen
+from . import schema_gen, signing
 from .features import Column, Feature, Spec
 from .lle_svm import LleSvmModel
 
@@ -38,7 +38,7 @@ def load(path):
     S = schema_gen.schema()
     for m in _MODULES:
         schema_gen.submodule(m)
-    blob = Path(path).read_bytes()
+    blob = signing.model_bytes(path)
     body = S.Model.ModelT.InitFromObj(S.Model.Model.GetRootAs(blob, 0)).body
     t = {_text(x.name): np.asarray(x.f64, dtype=np.float64).reshape([int(s) for s in x.shape]) for x in body.tensors}
     cfg = body.architecture

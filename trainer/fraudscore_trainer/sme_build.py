@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, baselines, export, features as feat, metrics, reasons, thresholds
+from . import __version__, baselines, export, features as feat, metrics, reasons, signing, thresholds
 from . import windows as win
 from .lstm_attn_training import LstmAttnTrainConfig, predict, train
 from .pipeline import risk_settings
@@ -219,7 +219,7 @@ def run(args):
                                            provenance, kind=export.KIND_LSTM_ATTN, arch_type="LstmAttnConfig")
     models_dir = Path(args.models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    (models_dir / f"{NAME}.fsmodel").write_bytes(model_bytes)
+    signing.write_model(models_dir / f"{NAME}.fsmodel", model_bytes, getattr(args, "signing_key", None))
     log(f"wrote {models_dir / (NAME + '.fsmodel')} ({len(model_bytes):,} bytes)")
     _golden_and_example(df, x, model, spec, risk, rows_test, args, log)
     write_card_and_report(models_dir / f"{NAME}.md", Path(args.reports_dir) / NAME, dict(

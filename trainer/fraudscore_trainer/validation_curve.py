@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import signing
+
 GRID = [round(i * 0.005, 3) for i in range(201)]
 CARD_THRESHOLDS = [round(0.1 * i, 1) for i in range(1, 10)]
 SECTION = "## Validation curve"
@@ -95,7 +97,7 @@ def checksum_hex(model_bytes):
     """The file's 64-bit checksum as the core prints it (%016llx), checked the
     way the core checks it (FNV-1a over the file with the checksum counted as 0)."""
     from .export import checksum_offset, fnv1a64
-    buf = bytearray(model_bytes)
+    buf = bytearray(signing.model_bytes(model_bytes))
     at = checksum_offset(buf)
     stored = struct.unpack("<Q", bytes(buf[at:at + 8]))[0]
     buf[at:at + 8] = b"\0" * 8
@@ -207,7 +209,7 @@ def load_crnn(path):
     for m in ("Model", "ModelBody", "FeatureSpec", "Column", "Feature", "Window", "Tensor", "RiskSettings",
               "Calibration", "CrnnConfig", "Architecture", "Provenance", "KeyValue", "Metric", "DynamicThreshold"):
         schema_gen.submodule(m)
-    blob = Path(path).read_bytes()
+    blob = signing.model_bytes(path)
     body = S.Model.ModelT.InitFromObj(S.Model.Model.GetRootAs(blob, 0)).body
     if body.kind != 1:
         raise ValueError(f"{path}: not a crnn model (kind {body.kind})")

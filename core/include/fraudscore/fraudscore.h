@@ -62,7 +62,9 @@ typedef enum fs_status {
   FS_ERR_UNSUPPORTED = 9,      /* a model kind or storage type this build does not run */
   FS_ERR_INPUT = 10,           /* a row was refused (missing column, bad number, unknown category) */
   FS_ERR_NO_MEMORY = 11,
-  FS_ERR_INTERNAL = 12
+  FS_ERR_INTERNAL = 12,
+  FS_ERR_SIGNATURE = 13        /* trusted keys are configured and the file is unsigned, or no trusted key's
+                                  signature verifies over it (tampered, or signed by an untrusted key) */
 } fs_status;
 
 typedef enum fs_band { FS_BAND_LOW = 0, FS_BAND_MEDIUM = 1, FS_BAND_HIGH = 2, FS_BAND_CRITICAL = 3 } fs_band;
@@ -126,6 +128,10 @@ typedef struct fs_result {
    * -1 and NULL for other kinds. */
   int32_t grade_index;
   const char* grade;
+  /* Features of this row that were beyond the model's training range (plus
+   * its stated margin) and were clipped to it before scoring. A row with any
+   * is decided at least step_up: the model has not seen such a payment. */
+  uint32_t out_of_range;
 } fs_result;
 
 typedef struct fs_model_info {
@@ -151,6 +157,9 @@ typedef struct fs_model_info {
   double target_alert_rate;   /* dynamic thresholds: the alert rate they hold */
   double min_threshold, max_threshold; /* dynamic thresholds: bounds of the block threshold */
   uint64_t checksum;          /* the file's checksum: identifies this exact model version */
+  int signed_file;            /* 1 if the file came in a signed envelope */
+  int signature_verified;     /* 1 if a trusted key's signature verified (see fs_load_options) */
+  const char* signed_key_id;  /* that key's id (16 hex digits), or "" */
 } fs_model_info;
 
 /* Strings returned by the library (names, messages) are owned by it. */
@@ -165,6 +174,35 @@ FS_API const char* fs_kind_name(fs_model_kind kind);   /* "crnn", "lstm_attn", "
  * every tensor's shape and value, then plan. `bytes` is copied. */
 FS_API fs_status fs_model_load(const void* bytes, size_t size, fs_model** out_model);
 FS_API fs_status fs_model_load_file(const char* path, fs_model** out_model);
+
+/* Signed model files (schemas/README.md, "Signed model files"): the model's
+ * bytes inside an envelope with Ed25519 signatures over them. Trust is the
+ * deployer's: give the public keys to trust (two while keys rotate). With no
+ * keys, files load signed or unsigned, and signatures are not checked; with
+ * keys, a file loads only if one of them signed it (FS_ERR_SIGNATURE). */
+typedef struct fs_load_options {
+  const unsigned char* trusted_keys; /* trusted_key_count raw Ed25519 public keys, 32 bytes each */
+  size_t trusted_key_count;
+} fs_load_options;
+/* fs_model_load / fs_model_load_file with options (NULL: the defaults above). */
+FS_API fs_status fs_model_load_with(const void* bytes, size_t size, const fs_load_options* options,
+                                    fs_model** out_model);
+FS_API fs_status fs_model_load_file_with(const char* path, const fs_load_options* options, fs_model** out_model);
+/* Parse a public key written as 64 hex digits (surrounding white space is
+ * ignored) into 32 bytes; FS_ERR_INVALID_ARGUMENT if it is not one. */
+FS_API fs_status fs_public_key_from_hex(const char* text, size_t length, unsigned char out_key[32]);
+/* The id of a public key: the first 8 bytes of its SHA-256, as 16 hex digits
+ * and a NUL (FS_ERR_UNSUPPORTED in builds without signature support). */
+FS_API fs_status fs_public_key_id(const unsigned char key[32], char out_id[17]);
+/* For runtimes that verify signatures themselves (the WebAssembly package uses
+ * WebCrypto): where the model bytes lie inside a signed file, and each
+ * signature's algorithm, key id and 64-byte value. Pointers point into
+ * `bytes`. FS_ERR_IDENTIFIER if `bytes` is not a signed envelope. */
+FS_API fs_status fs_signed_model_payload(const void* bytes, size_t size, size_t* out_offset, size_t* out_size,
+                                         uint32_t* out_signature_count);
+FS_API fs_status fs_signed_model_signature(const void* bytes, size_t size, uint32_t index,
+                                           const char** out_algorithm, const char** out_key_id,
+                                           const unsigned char** out_value);
 FS_API void fs_model_free(fs_model* model); /* NULL is allowed */
 
 FS_API fs_status fs_model_get_info(const fs_model* model, fs_model_info* out_info);

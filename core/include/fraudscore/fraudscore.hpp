@@ -4,6 +4,7 @@
 #define FRAUDSCORE_FRAUDSCORE_HPP
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -29,14 +30,15 @@ inline void check(fs_status status) {
 // An immutable model, shareable across threads.
 class ModelHandle {
  public:
-  static ModelHandle load_file(const std::string& path) {
+  // `options` (may be null): trusted keys for signed models (fs_load_options).
+  static ModelHandle load_file(const std::string& path, const fs_load_options* options = nullptr) {
     fs_model* m = nullptr;
-    check(fs_model_load_file(path.c_str(), &m));
+    check(fs_model_load_file_with(path.c_str(), options, &m));
     return ModelHandle(m);
   }
-  static ModelHandle load(const void* bytes, size_t size) {
+  static ModelHandle load(const void* bytes, size_t size, const fs_load_options* options = nullptr) {
     fs_model* m = nullptr;
-    check(fs_model_load(bytes, size, &m));
+    check(fs_model_load_with(bytes, size, options, &m));
     return ModelHandle(m);
   }
 
@@ -98,7 +100,12 @@ class SessionHandle {
   std::unique_ptr<fs_session, void (*)(fs_session*)> session_{nullptr, fs_session_free};
 };
 
+// A text value points at the caller's characters, which must outlive the
+// call it is passed to. A temporary std::string would not, so that overload is
+// deleted; a literal or a named string is fine.
+inline fs_value text_value(const char* s) { return fs_value{FS_VALUE_TEXT, 0.0, s, s ? std::strlen(s) : 0}; }
 inline fs_value text_value(const std::string& s) { return fs_value{FS_VALUE_TEXT, 0.0, s.data(), s.size()}; }
+fs_value text_value(std::string&&) = delete;
 inline fs_value number_value(double x) { return fs_value{FS_VALUE_NUMBER, x, nullptr, 0}; }
 inline fs_value missing_value() { return fs_value{FS_VALUE_MISSING, 0.0, nullptr, 0}; }
 

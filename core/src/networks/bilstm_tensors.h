@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "layers/lstm.h"
+#include "networks/tensor_check.h"
 #include "networks/tensor_view.h"
 
 namespace fraudscore {
 
-using TensorShapes = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
 
 // Append the eight "lstm.*" tensors for `in` inputs and `hidden` units per direction.
 void append_bilstm_tensor_shapes(uint32_t in, uint32_t hidden, TensorShapes* shapes);

@@ -8,6 +8,7 @@
 #include "layers/conv1d.h"
 #include "layers/lstm.h"
 #include "networks/bilstm_tensors.h"
+#include "networks/tensor_check.h"
 
 namespace fraudscore {
 
@@ -131,17 +132,7 @@ Status build_crnn(const CrnnDims& dims, const std::vector<TensorView>& tensors, 
   if (dims.conv_kernel > dims.steps)
     return Status::error(FS_ERR_SHAPE, "crnn conv_kernel %u exceeds the window length %u", dims.conv_kernel,
                          dims.steps);
-  for (const auto& expected : crnn_tensor_shapes(dims)) {
-    const TensorView* t = find_tensor(tensors, expected.first.c_str());
-    if (!t) return Status::error(FS_ERR_SHAPE, "crnn tensor '%s' is missing", expected.first.c_str());
-    if (t->shape != expected.second) {
-      std::string want, got;
-      for (uint32_t v : expected.second) want += (want.empty() ? "" : "x") + std::to_string(v);
-      for (uint32_t v : t->shape) got += (got.empty() ? "" : "x") + std::to_string(v);
-      return Status::error(FS_ERR_SHAPE, "tensor '%s' has shape [%s]; the architecture needs [%s]",
-                           expected.first.c_str(), got.c_str(), want.c_str());
-    }
-  }
+  FS_RETURN_IF_ERROR(expect_tensors(tensors, "crnn", crnn_tensor_shapes(dims), TensorDtype::Float32));
   out->reset(new Crnn(dims, tensors));
   return Status::ok();
 }

@@ -7,6 +7,7 @@
 #include "layers/nearest_centroid.h"
 #include "layers/rbf_svm.h"
 #include "layers/time_series_forms.h"
+#include "networks/tensor_check.h"
 
 namespace fraudscore {
 
@@ -25,12 +26,6 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> lle_svm_tensor_shapes
 }
 
 namespace {
-
-std::string shape_text(const std::vector<uint32_t>& shape) {
-  std::string text;
-  for (uint32_t v : shape) text += (text.empty() ? "" : "x") + std::to_string(v);
-  return text;
-}
 
 uint32_t leading_dim(const std::vector<TensorView>& tensors, const char* name) {
   const TensorView* t = find_tensor(tensors, name);
@@ -132,23 +127,6 @@ Status check_config(const LleSvmDims& d) {
   return Status::ok();
 }
 
-Status check_tensor(const TensorView* t, const std::string& name, const std::vector<uint32_t>& shape) {
-  if (!t) return Status::error(FS_ERR_SHAPE, "lle_svm tensor '%s' is missing", name.c_str());
-  if (t->shape != shape)
-    return Status::error(FS_ERR_SHAPE, "tensor '%s' has shape [%s]; the architecture needs [%s]", name.c_str(),
-                         shape_text(t->shape).c_str(), shape_text(shape).c_str());
-  // An empty tensor (N, S or K of 0) is reported by build_lle_svm's count checks.
-  if (t->count > 0 && !t->f64)
-    return Status::error(FS_ERR_SHAPE, "tensor '%s' is %s; lle_svm needs Float64", name.c_str(),
-                         t->data ? "Float32" : "empty");
-  if (reinterpret_cast<uintptr_t>(t->f64) % alignof(double) != 0)
-    return Status::error(FS_ERR_CORRUPT, "tensor '%s' is not 8-byte aligned", name.c_str());
-  for (size_t i = 0; i < t->count; ++i)
-    if (!std::isfinite(t->f64[i]))
-      return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", name.c_str(), i);
-  return Status::ok();
-}
-
 }  // namespace
 
 Status build_lle_svm(const LleSvmDims& dims, const std::vector<TensorView>& tensors, std::unique_ptr<Network>* out) {
@@ -156,8 +134,7 @@ Status build_lle_svm(const LleSvmDims& dims, const std::vector<TensorView>& tens
   const uint32_t n = leading_dim(tensors, "lle.train_points");
   const uint32_t s = leading_dim(tensors, "svm.dual_coef");
   const uint32_t k = leading_dim(tensors, "kmeans.centroids");
-  for (const auto& expected : lle_svm_tensor_shapes(dims, n, s, k))
-    FS_RETURN_IF_ERROR(check_tensor(find_tensor(tensors, expected.first.c_str()), expected.first, expected.second));
+  FS_RETURN_IF_ERROR(expect_tensors(tensors, "lle_svm", lle_svm_tensor_shapes(dims, n, s, k), TensorDtype::Float64));
   if (n < dims.neighbours)
     return Status::error(FS_ERR_SHAPE, "lle_svm has %u training points, fewer than its %u neighbours", n,
                          dims.neighbours);

@@ -8,6 +8,7 @@
 #include "layers/lstm.h"
 #include "layers/multihead_attention.h"
 #include "networks/bilstm_tensors.h"
+#include "networks/tensor_check.h"
 
 namespace fraudscore {
 
@@ -148,12 +149,6 @@ class LstmAttn final : public Network {
   DenseHead anomaly_, risk_;
 };
 
-std::string shape_text(const std::vector<uint32_t>& shape) {
-  std::string text;
-  for (uint32_t v : shape) text += (text.empty() ? "" : "x") + std::to_string(v);
-  return text;
-}
-
 }  // namespace
 
 Status build_lstm_attn(const LstmAttnDims& dims, const std::vector<TensorView>& tensors,
@@ -168,14 +163,7 @@ Status build_lstm_attn(const LstmAttnDims& dims, const std::vector<TensorView>& 
     return Status::error(FS_ERR_SHAPE,
                          "lstm_attn attention width %u (2 * lstm_hidden) is not divisible by heads %u", E,
                          dims.heads);
-  for (const auto& expected : lstm_attn_tensor_shapes(dims)) {
-    const TensorView* t = find_tensor(tensors, expected.first.c_str());
-    if (!t) return Status::error(FS_ERR_SHAPE, "lstm_attn tensor '%s' is missing", expected.first.c_str());
-    if (!t->data) return Status::error(FS_ERR_SHAPE, "lstm_attn tensor '%s' is not float32", expected.first.c_str());
-    if (t->shape != expected.second)
-      return Status::error(FS_ERR_SHAPE, "tensor '%s' has shape [%s]; the architecture needs [%s]",
-                           expected.first.c_str(), shape_text(t->shape).c_str(), shape_text(expected.second).c_str());
-  }
+  FS_RETURN_IF_ERROR(expect_tensors(tensors, "lstm_attn", lstm_attn_tensor_shapes(dims), TensorDtype::Float32));
   out->reset(new LstmAttn(dims, tensors));
   return Status::ok();
 }

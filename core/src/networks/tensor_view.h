@@ -8,8 +8,11 @@
 
 namespace fraudscore {
 
+enum class TensorDtype : uint8_t { Float32, Float64 };
+
 struct TensorView {
   std::string name;
+  TensorDtype dtype = TensorDtype::Float32;
   std::vector<uint32_t> shape;
   const float* data = nullptr;   // Float32 tensors
   const double* f64 = nullptr;   // Float64 tensors
