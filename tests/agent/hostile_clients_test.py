@@ -142,7 +142,9 @@ class HostileClientsTest(unittest.TestCase):
 class DeepJsonLineTest(unittest.TestCase):
     def test_a_line_nested_60000_deep_gets_an_error_line(self):
         with tempfile.TemporaryDirectory() as tmp:
-            lines = ["[" * 60000 + "]" * 60000, json.dumps({"id": 2, "op": "score", "transaction": TXN})]
+            # An object nested this deep overflowed the stack when the line was re-serialised.
+            nested = '{"id": 1, "op": "score", "transaction": ' + "[" * 60000 + "]" * 60000 + "}"
+            lines = [nested, json.dumps({"id": 2, "op": "score", "transaction": TXN})]
             done = subprocess.run([AGENT, "--stdio", "--model-dir", os.path.join(REPO, "models"), "--state-db",
                                    os.path.join(tmp, "s.db")], input="\n".join(lines) + "\n", capture_output=True,
                                   text=True, timeout=120)

@@ -143,8 +143,9 @@ std::vector<json> serve_lines(fraudscore_agent::Service& service, const std::str
 
 TEST_F(Limits, JsonLinesSurviveDeepNestingLongLinesAndOddIds) {
   const std::string score = json{{"id", 9}, {"op", "score"}, {"transaction", good_}}.dump();
-  const std::string input = nested(60000) + "\n" +                                        // stack overflow before
-                            "{\"id\": 1, \"op\": \"score\", \"transaction\": " + nested(100) + "}\n" +
+  // An object nested 60,000 deep overflowed the stack when the line was re-serialised.
+  const std::string input = nested(60000) + "\n" +
+                            "{\"id\": 1, \"op\": \"score\", \"transaction\": " + nested(60000) + "}\n" +
                             std::string(300000, ' ') + "x\n" +                            // over the line limit
                             json{{"id", std::string(300, 'i')}, {"op", "health"}}.dump() + "\n" +
                             json{{"id", {{"a", 1}}}, {"op", "health"}}.dump() + "\n" +
