@@ -61,6 +61,14 @@ export interface ModelInfo {
     minThreshold: number;
     maxThreshold: number;
   };
+  /** The file came in a signed envelope (schemas/signed_model.fbs), checked or not. */
+  signed: boolean;
+  /** One of `LoadOptions.trustedKeys` signed the file and its signature verified. Always false when loaded
+   *  without `trustedKeys` (nothing is checked then). */
+  signatureVerified: boolean;
+  /** The id of the key whose signature verified (16 hex digits: the first 8 bytes of SHA-256 over the raw
+   *  public key), or '' if none. */
+  signedKeyId: string;
 }
 
 export interface Result {
@@ -81,6 +89,10 @@ export interface Result {
   segment: number;
   /** Largest contribution first. */
   reasons: ReasonCode[];
+  /** Features of this row beyond the model's training range (plus its margin), clipped to it before scoring;
+   *  a row with any is decided at least "step_up" (the model has not seen such a payment). 0 for models
+   *  that store no training ranges. */
+  outOfRange: number;
   /** lstm_attn only: the enterprise's calibrated risk probability. */
   enterpriseRisk?: number;
   /** lle_svm only: the risk-grade cluster and its grade. */
@@ -141,9 +153,19 @@ export interface LoadOptions {
   simd?: boolean;
   /** The default of `strict` for this model's `session()` and `score()` (default false). Ignored by `runtimeInfo`. */
   strict?: boolean;
+  /** Ed25519 public keys to trust (two while keys rotate): raw 32-byte keys, or 64 hex digits (as in a `.pub`
+   *  file; surrounding white space is ignored). Given, the file loads only if it is a signed file and one of
+   *  these keys' signatures verifies over its model bytes (checked with WebCrypto before the core reads
+   *  anything in them); otherwise `loadModel` rejects with status 'signature'. Omitted (or null), files load
+   *  signed or unsigned and no signature is checked. Not an array, an empty array, or a key that is not 32
+   *  bytes or 64 hex digits: 'invalid_argument'. Needs WebCrypto with Ed25519 (node >= 18.4, Chromium 137+,
+   *  Firefox 129+, Safari 17+; browsers give `crypto.subtle` to secure contexts only), else 'unsupported'.
+   *  Ignored by `runtimeInfo`. */
+  trustedKeys?: (Uint8Array | ArrayBuffer | string)[] | null;
 }
 
-/** Verify and load a model file (`.fsmodel`). Rejects with an Error carrying the core's message. */
+/** Verify and load a model file (`.fsmodel`, signed or not). Rejects with a `FraudscoreError` carrying the
+ *  core's message; with `trustedKeys`, also when no trusted key signed the file (status 'signature'). */
 export function loadModel(bytes: Uint8Array | ArrayBuffer, options?: LoadOptions): Promise<Model>;
 
 /** Whether this JavaScript engine runs WebAssembly SIMD128. */
@@ -164,7 +186,8 @@ export function runtimeInfo(options?: LoadOptions): Promise<{
 
 /** Every error the package throws or rejects with. `status` names the cause: the core's "invalid_argument",
  *  "corrupt", "identifier", "version", "checksum", "shape", "value", "unsupported", "input", "no_memory",
- *  "internal", or the package's "disposed". */
+ *  "internal", "signature" (`trustedKeys` given and the file unsigned, altered, or signed by no trusted key),
+ *  or the package's "disposed". */
 export class FraudscoreError extends Error {
   readonly name: 'FraudscoreError';
   readonly status: string;

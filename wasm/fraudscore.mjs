@@ -4,7 +4,7 @@
 // this file is all the JavaScript a page ships. See fraudscore.d.ts for the API.
 
 const STATUS = ['ok', 'invalid_argument', 'io', 'corrupt', 'identifier', 'version', 'checksum', 'shape', 'value',
-  'unsupported', 'input', 'no_memory', 'internal'];
+  'unsupported', 'input', 'no_memory', 'internal', 'signature'];
 const BANDS = ['low', 'medium', 'high', 'critical'];
 const DECISIONS = ['approve', 'step_up', 'block'];
 const KINDS = { 1: 'crnn', 2: 'lstm_attn', 3: 'lle_svm' };
@@ -19,13 +19,13 @@ const LAYOUT_FIELDS = [
   'result', 'result.probability', 'result.raw_probability', 'result.band', 'result.decision', 'result.attention',
   'result.window_length', 'result.valid_steps', 'result.block_threshold', 'result.review_threshold',
   'result.segment', 'result.reasons', 'result.reason_count', 'result.entity_risk', 'result.grade_index',
-  'result.grade',
+  'result.grade', 'result.out_of_range',
   'info', 'info.kind', 'info.name', 'info.schema_major', 'info.schema_minor', 'info.column_count',
   'info.feature_count', 'info.window_length', 'info.per_key_window', 'info.key_column',
   'info.decision_threshold', 'info.review_threshold', 'info.band_cuts', 'info.trainer_version',
   'info.has_entity_risk', 'info.grade_count', 'info.reason_group_count', 'info.dynamic_thresholds',
   'info.segment_column', 'info.segment_count', 'info.target_alert_rate', 'info.min_threshold',
-  'info.max_threshold', 'info.checksum',
+  'info.max_threshold', 'info.checksum', 'info.signed_file', 'info.signature_verified', 'info.signed_key_id',
   'options', 'options.max_keys', 'options.max_batch', 'options.max_reasons', 'options.threshold_mode',
   'options.reasons_for',
 ];
@@ -102,8 +102,8 @@ class Runtime {
     this.dead = null;
     exports._initialize();
     this.refreshViews();
-    this.scratch = this.malloc(256); // out-parameters and small structs
-    const count = exports.fsw_layout(this.scratch, 64);
+    this.scratch = this.malloc(512); // out-parameters and small structs
+    const count = exports.fsw_layout(this.scratch, 128);
     if (count !== LAYOUT_FIELDS.length) {
       throw new FraudscoreError(`fraudscore.mjs and the .wasm disagree (${count} layout fields)`, 'internal');
     }
@@ -205,16 +205,145 @@ function optionChoice(options, name, choices) {
 const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((release) => release()) : null;
 
-/** Verify and load a model file. */
+// ---- signed model files (schemas/signed_model.fbs): Ed25519 signatures checked with WebCrypto ----
+
+const NO_SIGNATURE = { signed: false, verified: false, keyId: '' };
+
+function bytesOf(value) {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return null;
+}
+
+// options.trustedKeys as copies of 32-byte keys; null when absent. Checked before anything is loaded.
+function trustedKeysOption(options) {
+  const keys = options ? options.trustedKeys : undefined;
+  if (keys === undefined || keys === null) return null;
+  const bad = (message) => new FraudscoreError(`option trustedKeys: ${message}`, 'invalid_argument');
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw bad('give a non-empty array of Ed25519 public keys (32-byte Uint8Arrays or 64 hex digits), or omit it '
+      + 'to load files without checking signatures');
+  }
+  return keys.map((key, i) => {
+    if (typeof key === 'string') {
+      const hex = key.trim();
+      if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw bad(`key ${i} is not 64 hex digits`);
+      return Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+    }
+    const raw = bytesOf(key);
+    if (!raw) {
+      const what = key === null ? 'null' : Array.isArray(key) ? 'an array' : typeof key === 'object' ? 'an object'
+        : `a ${typeof key}`;
+      throw bad(`key ${i} is ${what}, not a Uint8Array or 64 hex digits`);
+    }
+    if (raw.length !== 32) throw bad(`key ${i} is ${raw.length} bytes; an Ed25519 public key is 32`);
+    return raw.slice();
+  });
+}
+
+let subtleCrypto = null;
+function webCrypto() {
+  if (!subtleCrypto) {
+    subtleCrypto = (async () => {
+      let c = globalThis.crypto;
+      if (!(c && c.subtle) && typeof process === 'object' && process.versions && process.versions.node) {
+        c = (await import('node:crypto')).webcrypto; // node 18: not global yet
+      }
+      if (!(c && c.subtle)) {
+        throw new FraudscoreError('trustedKeys needs WebCrypto (crypto.subtle), which this context lacks (browsers '
+          + 'give it to secure contexts only: https or localhost)', 'unsupported');
+      }
+      return c.subtle;
+    })();
+  }
+  return subtleCrypto;
+}
+
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+// Each trusted key imported for WebCrypto, with its id: the first 8 bytes of SHA-256 over the raw key, in hex.
+async function importTrustedKeys(subtle, keys) {
+  return Promise.all(keys.map(async (raw, i) => {
+    let key;
+    try {
+      key = await subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+    } catch (e) {
+      if (e && e.name === 'NotSupportedError') {
+        throw new FraudscoreError('this engine\'s WebCrypto cannot verify Ed25519 signatures', 'unsupported');
+      }
+      throw new FraudscoreError(`option trustedKeys: key ${i} is not an Ed25519 public key (${e && e.message})`,
+        'invalid_argument');
+    }
+    return { key, id: hex((await subtle.digest('SHA-256', raw)).slice(0, 8)) };
+  }));
+}
+
+// The envelope of the file at p (n bytes) in the core's memory, or null if it is not a signed file.
+function readEnvelope(rt, p, n) {
+  const x = rt.x, s = rt.scratch;
+  const status = rt.call(x.fs_signed_model_payload, p, n, s, s + 4, s + 8);
+  if (status === 4) return null; // FS_ERR_IDENTIFIER: no 'FSSG'
+  rt.check(status);
+  const offset = rt.ptrAt(s), size = rt.ptrAt(s + 4), count = rt.ptrAt(s + 8);
+  const signatures = [];
+  for (let i = 0; i < count; ++i) {
+    if (rt.call(x.fs_signed_model_signature, p, n, i, s, s + 4, s + 8) !== 0) {
+      signatures.push({ algorithm: '', keyId: '(a malformed signature)', value: null });
+      continue;
+    }
+    const value = rt.ptrAt(s + 8);
+    signatures.push({ algorithm: rt.string(rt.ptrAt(s)), keyId: rt.string(rt.ptrAt(s + 4)),
+      value: rt.u8.slice(value, value + 64) });
+  }
+  return { offset, size, signatures };
+}
+
+// Load the file only if one of the trusted keys signed it. The bytes are copied into the core's memory once:
+// the signature is checked over that private copy, and the model is loaded from it.
+async function loadSigned(rt, bytes, keys, strict) {
+  const subtle = await webCrypto();
+  const trusted = await importTrustedKeys(subtle, keys);
+  const ids = trusted.map((k) => k.id).join(', ');
+  const p = rt.malloc(bytes.length);
+  try {
+    rt.u8.set(bytes, p);
+    const envelope = readEnvelope(rt, p, bytes.length);
+    if (!envelope) {
+      throw new FraudscoreError(`the model file is unsigned; loadModel was given trustedKeys (key ids ${ids}), so `
+        + 'it loads only files signed by one of them', 'signature');
+    }
+    const { offset, size, signatures } = envelope;
+    const model = rt.u8.slice(p + offset, p + offset + size);
+    let keyId = null;
+    for (const sig of signatures) {
+      for (const k of trusted) {
+        if (keyId || sig.algorithm !== 'ed25519' || sig.keyId !== k.id) continue;
+        if (await subtle.verify('Ed25519', k.key, sig.value, model)) keyId = k.id;
+      }
+    }
+    if (!keyId) {
+      const seen = signatures.map((sig) => sig.keyId).join(', ') || 'no one';
+      throw new FraudscoreError(`the model file is not signed by a trusted key (signed by: ${seen}; trusted: ${ids}); `
+        + 'it was altered or signed by a key this deployment does not trust', 'signature');
+    }
+    rt.check(rt.call(rt.x.fs_model_load, p + offset, size, rt.scratch));
+    return new Model(rt, rt.ptrAt(rt.scratch), strict, { signed: true, verified: true, keyId });
+  } finally {
+    rt.free(p);
+  }
+}
+
+/** Verify and load a model file; with `trustedKeys`, only one signed by one of those keys. */
 export async function loadModel(bytes, options) {
-  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  else throw new FraudscoreError('loadModel needs the model file as a Uint8Array or ArrayBuffer', 'invalid_argument');
+  bytes = bytesOf(bytes);
+  if (!bytes) throw new FraudscoreError('loadModel needs the model file as a Uint8Array or ArrayBuffer', 'invalid_argument');
   const strict = optionBool(options, 'strict', false);
+  const keys = trustedKeysOption(options);
   const rt = await runtimeFor(options);
-  // The core keeps its own copy of the bytes.
+  if (keys && bytes.length) return loadSigned(rt, bytes, keys, strict);
+  // The core keeps its own copy of the bytes; it opens a signed file's envelope without checking signatures.
   rt.withMemory(bytes.length, (p) => rt.check(rt.call(rt.x.fs_model_load, p, bytes.length, rt.scratch)), bytes);
-  return new Model(rt, rt.ptrAt(rt.scratch), strict);
+  return new Model(rt, rt.ptrAt(rt.scratch), strict, NO_SIGNATURE);
 }
 
 export async function runtimeInfo(options) {
@@ -224,13 +353,13 @@ export async function runtimeInfo(options) {
 }
 
 class Model {
-  constructor(rt, handle, strict) {
+  constructor(rt, handle, strict, signature) {
     this.rt = rt;
     this.handle = handle;
     this.strict = strict; // the default of its sessions' `strict` option
     this.sessions = new Set(); // WeakRefs (where available): a forgotten session can still be collected
     this.strings = new Map(); // model-owned strings by address (reason codes, grades)
-    this.info = this.readInfo();
+    this.info = this.readInfo(signature);
     this.columnTypes = this.info.columns.map((c) => c.type);
     this.textColumns = this.info.columns.map((c) => c.type === 'categorical' || c.type === 'identifier');
     this.columnNames = new Set(this.info.columns.map((c) => c.name));
@@ -238,7 +367,8 @@ class Model {
     if (registry) registry.register(this, () => { if (!rt.dead) rt.x.fs_model_free(handle); }, this);
   }
 
-  readInfo() {
+  // `signature`: what loadModel verified (the core's build for WebAssembly checks no signatures itself).
+  readInfo(signature) {
     const rt = this.rt, L = rt.layout, x = rt.x;
     return rt.withMemory(L.info, (p) => {
       rt.check(rt.call(x.fs_model_get_info, this.handle, p));
@@ -289,6 +419,9 @@ class Model {
           minThreshold: f64('info.min_threshold'),
           maxThreshold: f64('info.max_threshold'),
         } : null,
+        signed: signature.signed || i32('info.signed_file') !== 0,
+        signatureVerified: signature.verified,
+        signedKeyId: signature.keyId,
       };
     });
   }
@@ -524,6 +657,7 @@ class Session {
       reviewThreshold: dv.getFloat64(p + L['result.review_threshold'], true),
       segment: dv.getUint32(p + L['result.segment'], true),
       reasons,
+      outOfRange: dv.getUint32(p + L['result.out_of_range'], true),
     };
     if (info.hasEntityRisk) result.enterpriseRisk = dv.getFloat64(p + L['result.entity_risk'], true);
     if (info.kind === 'lle_svm') {

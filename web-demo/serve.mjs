@@ -8,6 +8,7 @@
 //   /pkg/fraudscore.mjs            wasm/fraudscore.mjs (the npm package's ES module)
 //   /pkg/dist/fraudscore-*.wasm    wasm/dist/fraudscore-{simd,baseline}.wasm
 //   /model/crnn-on-device.fsmodel  models/crnn-on-device.fsmodel
+//   /model/trusted-key.pub         keys/fraudscore-test.pub (the public key the page trusts: the TEST key)
 //   /model/validation_curve.json   models/reports/crnn-on-device/validation_curve.json
 //   /data/sample.csv               examples/transactions.csv
 //
@@ -30,6 +31,7 @@ const FILES = {
   'pkg/dist/fraudscore-simd.wasm': 'wasm/dist/fraudscore-simd.wasm',
   'pkg/dist/fraudscore-baseline.wasm': 'wasm/dist/fraudscore-baseline.wasm',
   'model/crnn-on-device.fsmodel': 'models/crnn-on-device.fsmodel',
+  'model/trusted-key.pub': 'keys/fraudscore-test.pub',
   'model/validation_curve.json': 'models/reports/crnn-on-device/validation_curve.json',
   'data/sample.csv': 'examples/transactions.csv',
 };

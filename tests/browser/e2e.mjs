@@ -9,7 +9,9 @@
 // bands equal except within 1e-5 of a threshold). It types a payment into the form (after two added to the
 // session history) and checks it against the CLI too, moves the threshold slider, selects a row for the
 // attention heatmap, and checks that the page made no network request after the model loaded and never
-// one to another origin. Screenshot: build/browser/demo.png.
+// one to another origin. Signatures: the page loads the model with the project's TEST public key as its
+// trusted key (WebCrypto Ed25519 in Chromium) and shows it verified; in the page, the package refuses a copy
+// with one flipped byte and the unsigned model with that key. Screenshot: build/browser/demo.png.
 //
 // Environment: FRAUDSCORE_CLI (default build/ci/cli/fraudscore), CHROMIUM (default /usr/bin/chromium),
 // FRAUDSCORE_PAYSIM (or FRAUDSCORE_PAYSIM_SAMPLE; default <repo>/../shared/data/paysim_sample_3k.csv, where the
@@ -19,7 +21,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
+import { openEnvelope } from '../wasm/envelope.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -28,6 +32,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const MODEL = path.join(REPO, 'models/crnn-on-device.fsmodel');
 const SAMPLE = path.join(REPO, 'examples/transactions.csv'); // what serve.mjs serves as data/sample.csv
 const CURVE = path.join(REPO, 'models/reports/crnn-on-device/validation_curve.json');
+const TEST_KEY = path.join(REPO, 'keys/fraudscore-test.pub'); // what serve.mjs serves as model/trusted-key.pub
 const PAYSIM = path.resolve(process.env.FRAUDSCORE_PAYSIM || process.env.FRAUDSCORE_PAYSIM_SAMPLE
   || path.join(REPO, '..', 'shared', 'data', 'paysim_sample_3k.csv'));
 const SCREENSHOT = path.join(REPO, 'build/browser/demo.png');
@@ -114,6 +119,7 @@ function startServer() {
 // ------------------------------------------------------------------ the test
 async function main() {
   for (const [what, p] of [['the native CLI (set FRAUDSCORE_CLI)', CLI], ['Chromium (set CHROMIUM)', CHROMIUM],
+    ['the TEST public key', TEST_KEY],
     ['wasm/dist/fraudscore-simd.wasm', path.join(REPO, 'wasm/dist/fraudscore-simd.wasm')],
     ['wasm/dist/fraudscore-baseline.wasm', path.join(REPO, 'wasm/dist/fraudscore-baseline.wasm')],
     ['the PaySim sample (<repo>/../shared/data/paysim_sample_3k.csv; set FRAUDSCORE_PAYSIM)', PAYSIM]]) {
@@ -150,9 +156,15 @@ async function main() {
       + `${state.runtime.simd ? 'SIMD128' : 'baseline'} build (kernels ${state.runtime.kernels}); `
       + `${startupRequests} requests during load`);
     check(state.runtime.simd === true, 'Chromium should get the SIMD128 build');
+    const testKey = fs.readFileSync(TEST_KEY, 'utf8').trim();
+    const testKeyId = createHash('sha256').update(Buffer.from(testKey, 'hex')).digest('hex').slice(0, 16);
+    check(info.signed === true && info.signatureVerified === true && info.signedKeyId === testKeyId,
+      `the model's signature: ${JSON.stringify([info.signed, info.signatureVerified, info.signedKeyId])}, want `
+      + `verified by the TEST key ${testKeyId}`);
     const facts = await page.locator('#facts').innerText();
     check(facts.includes(info.name) && facts.includes(info.version) && /SIMD128|baseline/.test(facts),
       'model facts (name, version, build) are not shown');
+    check(facts.includes(`verified (Ed25519, key ${testKeyId}`), 'the model facts do not show the verified signature');
     const privacy = await page.locator('#privacy').innerText();
     check(/no transaction data leaves this page/i.test(privacy), 'the privacy statement is not visible');
     check(await page.locator('#privacy').isVisible(), 'the privacy statement is hidden');
@@ -307,6 +319,35 @@ async function main() {
       compareWithCli('module Web Worker', workerResults.results, SAMPLE, info);
       notes.push(`Web Worker runtime: ${workerResults.runtime.simd ? 'SIMD128' : 'baseline'} (kernels ${workerResults.runtime.kernels})`);
     }
+    // 10. Signatures in the page (Chromium's WebCrypto): the model with one flipped byte, and the unsigned model,
+    // are refused with the TEST key; the signed one loads. Bytes come from here, so the page fetches nothing.
+    const signedModel = new Uint8Array(fs.readFileSync(MODEL));
+    const [unsigned] = openEnvelope(signedModel);
+    const flipped = Uint8Array.from(signedModel);
+    flipped[Buffer.from(signedModel).indexOf(Buffer.from(unsigned)) + (unsigned.length >> 1)] ^= 0x01; // in the weights
+    const verdicts = await page2.evaluate(async ({ files, key }) => {
+      const { loadModel } = await import('./pkg/fraudscore.mjs');
+      const out = {};
+      for (const [name, b64] of Object.entries(files)) {
+        const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+        const t0 = performance.now();
+        try {
+          const m = await loadModel(bytes, { trustedKeys: [key] });
+          out[name] = { keyId: m.info.signedKeyId, ms: performance.now() - t0 };
+          m.dispose();
+        } catch (e) {
+          out[name] = { status: e.status, message: e.message };
+        }
+      }
+      return out;
+    }, { files: Object.fromEntries([['signed', signedModel], ['flipped', flipped], ['unsigned', unsigned]]
+      .map(([k, v]) => [k, Buffer.from(v).toString('base64')])), key: testKey });
+    check(verdicts.signed.keyId === testKeyId, `in the page, the signed model: ${JSON.stringify(verdicts.signed)}`);
+    check(verdicts.flipped.status === 'signature', `in the page, one flipped byte: ${JSON.stringify(verdicts.flipped)}`);
+    check(verdicts.unsigned.status === 'signature' && /unsigned/.test(verdicts.unsigned.message),
+      `in the page, the unsigned model: ${JSON.stringify(verdicts.unsigned)}`);
+    notes.push(`signatures in Chromium: signed model verified (key ${verdicts.signed.keyId}, load ${verdicts.signed.ms?.toFixed(1)} ms), `
+      + `one flipped byte refused (${verdicts.flipped.status}), unsigned refused (${verdicts.unsigned.status})`);
     check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
   } finally {
     await browser.close();

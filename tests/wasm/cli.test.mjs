@@ -1,11 +1,14 @@
 // The package agrees with the native CLI (`fraudscore score MODEL CSV`: a fresh session, the model's fixed
 // thresholds, 3 reason codes) on the example files and the real PaySim sample, row by row in order:
 // probability, raw probability, band, decision, applied threshold, valid steps, attention, reason codes
-// (and contributions), enterprise risk and grade. Both builds; skipped if the CLI has not been built. The
-// PaySim cases fail (they do not skip) when the sample is absent (helpers.mjs: PAYSIM, requirePaysim).
+// (and contributions), enterprise risk, grade, and out_of_range (features clipped to the model's training
+// range; such a row is at least step_up). Both builds; skipped if the CLI has not been built. The PaySim cases
+// fail (they do not skip) when the sample is absent (helpers.mjs: PAYSIM, requirePaysim). EXTREME: the example
+// transactions with every fourth row's amount and balances 1000 times larger, rows beyond any training range.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   FLAVOURS, EXAMPLE, PAYSIM, TOLERANCE, CLI_SKIP, cliAvailable, loadNamed, readCsv, runCli, nearAny,
@@ -20,6 +23,16 @@ const CASES = [
   ['crnn-on-device', PAYSIM],
   ['crnn-paper', PAYSIM],
 ];
+const EXTREME_DIR = mkdtempSync(path.join(os.tmpdir(), 'fraudscore-cli-'));
+process.on('exit', () => rmSync(EXTREME_DIR, { recursive: true, force: true }));
+const EXTREME = path.join(EXTREME_DIR, 'transactions_extreme.csv');
+{
+  const { header, records } = readCsv(EXAMPLE.crnn);
+  const scaled = ['amount', 'oldbalanceOrg', 'newbalanceOrig', 'oldbalanceDest', 'newbalanceDest'].map((c) => header.indexOf(c));
+  const lines = records.slice(0, 120).map((r, i) => r.map((v, j) => (i % 4 === 3 && scaled.includes(j) ? String(Number(v) * 1000) : v)));
+  writeFileSync(EXTREME, [header, ...lines].map((r) => r.join(',')).join('\n') + '\n');
+}
+CASES.push(['crnn-on-device', EXTREME], ['crnn-paper', EXTREME]);
 // CLI figures are printed with 9 (probabilities) and 6 (attention, contributions) significant digits.
 const PRINTED = 1e-6;
 
@@ -44,7 +57,7 @@ for (const flavour of FLAVOURS) {
         assert.equal(cli.length, all.length, 'the CLI scored every row');
         const expected = cli.slice(0, rows.length); // windows depend only on earlier rows: a prefix is exact
         const failures = [];
-        let worstP = 0, worstAttention = 0, worstReason = 0, nearDecisions = 0;
+        let worstP = 0, worstAttention = 0, worstReason = 0, nearDecisions = 0, outOfRange = 0;
         expected.forEach((e, i) => {
           const r = results[i], bad = [];
           assert.equal(Number(e.row), i);
@@ -55,6 +68,11 @@ for (const flavour of FLAVOURS) {
           if (!(Math.abs(r.rawProbability - Number(e.raw_probability)) <= TOLERANCE)) bad.push('raw probability');
           if (!(Math.abs(r.blockThreshold - Number(e.threshold)) <= PRINTED)) bad.push(`threshold ${r.blockThreshold} vs ${e.threshold}`);
           if (r.validSteps !== Number(e.valid_steps)) bad.push(`validSteps ${r.validSteps} vs ${e.valid_steps}`);
+          if (!('out_of_range' in e)) bad.push('the CLI prints no out_of_range column (rebuild it)');
+          else if (r.outOfRange !== Number(e.out_of_range)) bad.push(`outOfRange ${r.outOfRange} vs ${e.out_of_range}`);
+          if (!Number.isInteger(r.outOfRange) || r.outOfRange < 0) bad.push(`outOfRange ${r.outOfRange}`);
+          if (r.outOfRange > 0) ++outOfRange;
+          if (r.outOfRange > 0 && r.decision === 'approve') bad.push('approved with features out of range');
           if (r.decision !== e.decision && !nearAny(p, [r.blockThreshold, r.reviewThreshold])) bad.push(`decision ${r.decision} vs ${e.decision}`);
           if (r.decision !== e.decision) ++nearDecisions;
           if (r.band !== e.band && !nearAny(p, model.info.bandCuts)) bad.push(`band ${r.band} vs ${e.band}`);
@@ -75,7 +93,7 @@ for (const flavour of FLAVOURS) {
         });
         console.log(`${label} (${flavour.name}): ${rows.length} rows; max |d| probability ` +
           `${worstP.toExponential(2)}, attention ${worstAttention.toExponential(2)}, reasons ${worstReason.toExponential(2)}; ` +
-          `${nearDecisions} decisions differ within 1e-5 of a threshold`);
+          `${nearDecisions} decisions differ within 1e-5 of a threshold; ${outOfRange} rows out of range`);
         assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${rows.length} rows differ from the CLI`);
       });
     }

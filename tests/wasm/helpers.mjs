@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { openEnvelope } from './envelope.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fraudscore = await import(path.join(REPO, 'wasm', 'fraudscore.mjs'));
@@ -42,6 +43,8 @@ export const TOLERANCE = 1e-5;
 
 export const modelPath = (name) => path.join(REPO, 'models', `${name}.fsmodel`);
 export const modelBytes = (name) => new Uint8Array(readFileSync(modelPath(name)));
+/** The shipped model file without a signed envelope (its inner model file if the shipped one is signed). */
+export const unsignedModelBytes = (name) => openEnvelope(modelBytes(name))[0];
 export const loadNamed = (name, flavour) => loadModel(modelBytes(name), { simd: flavour.simd });
 
 /** RFC 4180 CSV (quotes, doubled quotes, CRLF) into arrays of strings. */

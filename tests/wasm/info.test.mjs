@@ -86,6 +86,10 @@ for (const flavour of FLAVOURS) {
         } else {
           assert.equal(info.dynamicThresholds, null);
         }
+        // Signature: the shipped files are signed (the project's TEST key); without trustedKeys nothing checks it.
+        assert.equal(info.signed, String.fromCharCode(...modelBytes(name).subarray(4, 8)) === 'FSSG');
+        assert.equal(info.signatureVerified, false);
+        assert.equal(info.signedKeyId, '');
         // The info object is the same in both builds.
         if (infos.has(name)) assert.deepEqual(info, infos.get(name));
         else infos.set(name, info);

@@ -82,6 +82,9 @@ import type { Model, Session, Result, Row, ModelInfo, SessionOptions, Band, Deci
 
 async function main(bytes: Uint8Array): Promise<void> {
   const model: Model = await loadModel(bytes, { simd: simdSupported(), strict: false });
+  const signedModel: Model = await loadModel(bytes, { trustedKeys: [new Uint8Array(32), '00'.repeat(32)] });
+  const verified: boolean = signedModel.info.signatureVerified && signedModel.info.signed;
+  const keyId: string = signedModel.info.signedKeyId;
   const info: ModelInfo = model.info;
   const version: string = info.version;
   const key: string | null = info.keyColumn;
@@ -96,6 +99,7 @@ async function main(bytes: Uint8Array): Promise<void> {
   const attention: Float32Array = r.attention;
   const risk: number | undefined = r.enterpriseRisk;
   const codes: string[] = r.reasons.map((x) => x.code);
+  const outOfRange: number = r.outOfRange;
   const batch: Result[] = session.pushBatch([row, row]);
   if (info.dynamicThresholds) {
     session.feedback(row, r.probability, 'confirmed_fraud');
@@ -117,12 +121,15 @@ async function main(bytes: Uint8Array): Promise<void> {
       console.log(status, message);
     }
   }
-  console.log(version, key, cuts, band, decision, attention, risk, codes, batch, all, keys, heap);
+  console.log(version, key, cuts, band, decision, attention, risk, codes, batch, all, keys, heap, verified, keyId,
+    outOfRange);
 }
 // @ts-expect-error: rows are objects of strings and numbers
 const bad: Row = { amount: true };
 // @ts-expect-error: a missing value is null; undefined (a column the row lacks) is refused
 const lacking: Row = { amount: undefined };
+// @ts-expect-error: trusted keys are an array
+void loadModel(new Uint8Array(0), { trustedKeys: '00' });
 void main;
 void bad;
 void lacking;

@@ -1,11 +1,14 @@
 // fraudscore web demo: everything is scored here, in the page, by the WebAssembly package.
 // Nothing this file does sends transaction data anywhere: the only fetches are the
-// page's own static files (package, model, validation curve, sample CSV), made at start-up.
+// page's own static files (package, model, its public key, validation curve, sample CSV), made at start-up.
 import { loadModel, runtimeInfo } from './pkg/fraudscore.mjs';
 
 const MODEL_URL = 'model/crnn-on-device.fsmodel';
 const CURVE_URL = 'model/validation_curve.json';
 const SAMPLE_URL = 'data/sample.csv';
+// The public key the model must be signed by: the project's TEST key (keys/fraudscore-test.pub), which signs
+// the shipped models. It shows signature checking in the browser; a real deployment trusts its own key only.
+const KEY_URL = 'model/trusted-key.pub';
 const TABLE_LIMIT = 5000; // rows drawn in the table (all rows are scored and kept)
 
 /** State exposed for people poking at the console and for tests/browser/e2e.mjs. */
@@ -127,6 +130,8 @@ function showFacts(info, runtime) {
     ['name', info.name],
     ['kind', info.kind],
     ['version', info.version],
+    ['signature', info.signatureVerified ? `verified (Ed25519, key ${info.signedKeyId}: the project's TEST key)`
+      : info.signed ? 'signed, not checked' : 'unsigned'],
     ['window', `${info.window} payments per ${info.keyColumn ?? 'stream'}`],
     ['block at', `≥ ${info.threshold.toFixed(6)}`],
     ['step-up at', `≥ ${info.reviewThreshold.toFixed(6)}`],
@@ -506,15 +511,17 @@ function wire() {
 async function main() {
   try {
     // Everything the page will ever fetch, fetched now; the sample is kept for "Load sample".
-    const [modelBytes, curve, sample] = await Promise.all([
+    const [modelBytes, trustedKey, curve, sample] = await Promise.all([
       fetchOk(MODEL_URL, 'arrayBuffer'),
+      fetchOk(KEY_URL, 'text'),
       fetchOk(CURVE_URL, 'json').catch((e) => { console.warn(e); return null; }),
       fetchOk(SAMPLE_URL, 'text'),
     ]);
     // ?build=baseline (or ?build=simd) forces one of the package's two builds; by default it feature-detects.
     const build = new URLSearchParams(location.search).get('build');
     const options = build === 'baseline' ? { simd: false } : build === 'simd' ? { simd: true } : undefined;
-    model = await loadModel(modelBytes, options);
+    // The model loads only if the trusted key's signature over it verifies (WebCrypto Ed25519).
+    model = await loadModel(modelBytes, { ...options, trustedKeys: [trustedKey] });
     demo.runtime = await runtimeInfo(options);
     demo.info = model.info;
     demo.curve = curve;
