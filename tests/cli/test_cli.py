@@ -396,3 +396,44 @@ class InputFormats(unittest.TestCase):
         header = self.base.stdout.splitlines()[0].split(",")
         self.assertEqual(header[-1], "out_of_range")
         self.assertTrue(all(r["out_of_range"] == "0" for r in csv.DictReader(io.StringIO(self.base.stdout))))
+
+
+class TrainingRanges(unittest.TestCase):
+    """Issue 13, fails closed: the shipped models carry their training ranges (schema 1.2), so a
+    value far beyond anything seen in training is clipped and flagged, never silently approved."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def probe(self, model, source, row, column, value):
+        rows = read_rows(source)
+        rows[row][column] = value
+        path = self.dir / "probe.csv"
+        write_rows(path, rows, list(rows[0].keys()))
+        return score(model, path)
+
+    def test_a_huge_amount_does_not_turn_a_block_into_an_approval(self):
+        model = MODELS["on-device"]
+        base = list(csv.DictReader(io.StringIO(score(model, EXAMPLE).stdout)))
+        examples = read_rows(EXAMPLE)
+        takeover = next(i for i, (e, r) in enumerate(zip(examples, base))
+                        if e["isFraud"] == "1" and e["type"] == "TRANSFER" and r["decision"] == "block")
+        out = self.probe(model, EXAMPLE, takeover, "amount", "1e308")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        r = list(csv.DictReader(io.StringIO(out.stdout)))[takeover]
+        self.assertNotEqual(r["decision"], "approve", r)
+        self.assertGreaterEqual(int(r["out_of_range"]), 1, r)
+
+    def test_an_lle_svm_indicator_beyond_float_is_refused_or_clipped(self):
+        model = REPO / "models" / "lle_svm-listed.fsmodel"
+        out = self.probe(model, REPO / "examples" / "company_years.csv", 1, "current_ratio", "1e39")
+        if out.returncode != 0:
+            return  # refused: fails closed
+        r = list(csv.DictReader(io.StringIO(out.stdout)))[1]
+        self.assertNotIn("nan", r["probability"].lower(), r)
+        self.assertNotEqual(r["decision"], "approve", r)
+        self.assertGreaterEqual(int(r["out_of_range"]), 1, r)

@@ -84,6 +84,11 @@ def main(argv=None):
         if command.startswith("build-"):
             p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
+    from . import stamp_ranges
+    r = sub.add_parser("stamp-ranges", help="write the training ranges (schema 1.2) into model files without "
+                       "retraining (regenerates the training rows from each file's provenance; re-signs)")
+    stamp_ranges.add_arguments(r)
+    r.set_defaults(func=stamp_ranges.run)
     from . import signing
     g = sub.add_parser("sign", help="sign model files with an Ed25519 key (keeps earlier signatures: key rotation)")
     signing.add_arguments(g)

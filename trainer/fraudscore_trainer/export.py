@@ -12,7 +12,8 @@ import numpy as np
 from . import schema_gen
 from .features import Spec
 
-SCHEMA_MAJOR, SCHEMA_MINOR = 1, 1
+SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2  # 1.2: training ranges (Feature.range_min/max)
+SCHEMA_MINOR_NO_RANGES = 1
 FILE_IDENTIFIER = b"FSMD"
 KIND_CRNN, KIND_LSTM_ATTN, KIND_LLE_SVM = 1, 2, 3
 FNV_OFFSET, FNV_PRIME, MASK64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
@@ -56,6 +57,7 @@ def _features(S, spec: Spec):
         feat.reasonCode = f.reason_code or None
         feat.reasonText = f.reason_text or None
         feat.baseline = float(f.baseline)
+        feat.rangeMin, feat.rangeMax = float(f.range_min), float(f.range_max)
         out.append(feat)
     return out
 
@@ -70,7 +72,12 @@ def _spec(S, spec: Spec):
     w.keyColumn = spec.column_index(spec.key_column) if spec.key_column else 0
     fs.window = w
     fs.timeColumn = spec.column_index(spec.time_column) if spec.time_column else -1
+    fs.rangeMargin = float(spec.range_margin)
     return fs
+
+
+def has_ranges(spec: Spec) -> bool:
+    return any(not (np.isnan(f.range_min) and np.isnan(f.range_max)) for f in spec.features)
 
 
 def _tensors(S, tensors):
@@ -170,8 +177,10 @@ def _architecture(S, arch_type, arch_config):
 
 
 def build_model_bytes(name, description, spec: Spec, network_config: dict, tensors, risk: dict, provenance: dict,
-                      schema_version=(SCHEMA_MAJOR, SCHEMA_MINOR), kind=KIND_CRNN, arch_type="CrnnConfig") -> bytes:
+                      schema_version=None, kind=KIND_CRNN, arch_type="CrnnConfig") -> bytes:
     """`tensors`: name -> torch tensor or numpy array (float64 arrays are stored as Float64)."""
+    if schema_version is None:  # 1.2 readers are needed only when the ranges are written
+        schema_version = (SCHEMA_MAJOR, SCHEMA_MINOR if has_ranges(spec) else SCHEMA_MINOR_NO_RANGES)
     S = schema_gen.schema()
     for mod in ("Column", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
                 "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",

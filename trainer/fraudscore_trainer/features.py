@@ -47,6 +47,14 @@ class Feature:
     reason_code: str = ""
     reason_text: str = ""
     baseline: float = 0.0
+    # (1.2) The range of x over the training rows, after `op` and log1p and
+    # before clip/z-score (NaN: unknown). The core clips x into it widened by
+    # Spec.range_margin times its width and flags the row (fit_ranges).
+    range_min: float = NAN
+    range_max: float = NAN
+
+
+RANGE_MARGIN = 0.25
 
 
 @dataclass
@@ -57,6 +65,7 @@ class Spec:
     window_mode: int = WINDOW_GLOBAL
     key_column: Optional[str] = None
     time_column: Optional[str] = None
+    range_margin: float = RANGE_MARGIN
 
     def column_index(self, name):
         for i, c in enumerate(self.columns):
@@ -132,12 +141,45 @@ def raw_features(df: pd.DataFrame, spec: Spec) -> np.ndarray:
     return out
 
 
-def transform(raw: np.ndarray, spec: Spec, normalise=True) -> np.ndarray:
-    """Signed log1p and clipping, then (if normalise) z-score; float64."""
+def range_bounds(f: Feature, margin: float):
+    """(lo, hi): the feature's training range widened by margin times its width, as the core
+    computes it (core/src/model_loader.cpp read_range); (NaN, NaN) when the range is unknown."""
+    if np.isnan(f.range_min) and np.isnan(f.range_max):
+        return NAN, NAN
+    widen = margin * (f.range_max - f.range_min)
+    return f.range_min - widen, f.range_max + widen
+
+
+def pre_clip(raw: np.ndarray, spec: Spec) -> np.ndarray:
+    """x after `op` and the signed log1p, before the range, clip and z-score: what a
+    feature's training range is taken over; float64."""
     x = raw.copy()
     for j, f in enumerate(spec.features):
         if f.log1p:
             x[:, j] = np.copysign(np.log1p(np.abs(x[:, j])), x[:, j])
+    return x
+
+
+def out_of_range(raw: np.ndarray, spec: Spec) -> np.ndarray:
+    """Per row, how many features lie outside their widened training range (the core's
+    fs_result.out_of_range for the row's own features)."""
+    x = pre_clip(raw, spec)
+    count = np.zeros(len(x), dtype=np.int64)
+    for j, f in enumerate(spec.features):
+        lo, hi = range_bounds(f, spec.range_margin)
+        if not np.isnan(lo):
+            count += ~((x[:, j] >= lo) & (x[:, j] <= hi))
+    return count
+
+
+def transform(raw: np.ndarray, spec: Spec, normalise=True) -> np.ndarray:
+    """Signed log1p, the training range (widened), clipping, then (if normalise) z-score;
+    float64."""
+    x = pre_clip(raw, spec)
+    for j, f in enumerate(spec.features):
+        lo, hi = range_bounds(f, spec.range_margin)
+        if not np.isnan(lo):
+            x[:, j] = np.minimum(np.maximum(x[:, j], lo), hi)
         if not np.isnan(f.clip_min):
             x[:, j] = np.maximum(x[:, j], f.clip_min)
         if not np.isnan(f.clip_max):
@@ -147,8 +189,30 @@ def transform(raw: np.ndarray, spec: Spec, normalise=True) -> np.ndarray:
     return x
 
 
+def fit_ranges(df: pd.DataFrame, spec: Spec) -> None:
+    """Set each feature's training range (range_min/range_max) from the training rows, in
+    place: x after `op` and log1p, before clip, exactly as the core computes it.
+    A feature read from a Time column (other than through Modulo, e.g. the hour of the
+    day) gets no range: time moves on, so every row scored after training lies beyond it."""
+    x = pre_clip(raw_features(df, spec), spec)
+    for j, f in enumerate(spec.features):
+        if timelike(f, spec):
+            f.range_min = f.range_max = NAN
+        else:
+            f.range_min, f.range_max = float(np.min(x[:, j])), float(np.max(x[:, j]))
+    spec.range_margin = RANGE_MARGIN
+
+
+def timelike(f: Feature, spec: Spec) -> bool:
+    """Whether the feature grows with time (a Time column's value or difference or ratio)."""
+    if f.op not in (OP_VALUE, OP_DIFFERENCE, OP_RATIO):
+        return False
+    return any(name and spec.column(name).type == TIME for name in (f.a, f.b))
+
+
 def fit_normalisation(df: pd.DataFrame, spec: Spec) -> None:
-    """Set each feature's mean/std from (training) rows, in place."""
+    """Set each feature's training range and mean/std from the training rows, in place."""
+    fit_ranges(df, spec)
     x = transform(raw_features(df, spec), spec, normalise=False)
     for j, f in enumerate(spec.features):
         f.mean = float(x[:, j].mean())
