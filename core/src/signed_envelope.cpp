@@ -14,9 +14,9 @@ namespace {
 
 namespace fb = ::fraudscore::schema;
 
+#if FRAUDSCORE_HAVE_SODIUM
 constexpr char kAlgorithm[] = "ed25519";
 
-#if FRAUDSCORE_HAVE_SODIUM
 bool sodium_ready() {
   static const bool ready = sodium_init() >= 0;  // thread-safe, idempotent
   return ready;
