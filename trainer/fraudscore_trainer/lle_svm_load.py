@@ -27,10 +27,10 @@ def _spec(fs):
     names = [c.name for c in columns]
     features = [Feature(_text(f.name), f.op, names[f.a], parameter=f.parameter, mean=f.mean, std=f.std,
                         reason_code=_text(f.reasonCode) or "", reason_text=_text(f.reasonText) or "",
-                        baseline=f.baseline) for f in fs.features]
+                        baseline=f.baseline, range_min=f.rangeMin, range_max=f.rangeMax) for f in fs.features]
     return Spec(columns, features, window_length=fs.window.length, window_mode=fs.window.mode,
                 key_column=names[fs.window.keyColumn],
-                time_column=names[fs.timeColumn] if fs.timeColumn >= 0 else None)
+                time_column=names[fs.timeColumn] if fs.timeColumn >= 0 else None, range_margin=fs.rangeMargin)
 
 
 def load(path):

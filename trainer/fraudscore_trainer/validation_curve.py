@@ -219,11 +219,12 @@ def load_crnn(path):
     names = [c.name for c in columns]
     features = [Feature(_text(f.name), f.op, names[f.a], names[f.b] if f.op in (2, 3) else None, f.parameter,
                         _text(f.text) or "", f.log1p, f.clipMin, f.clipMax, f.mean, f.std,
-                        _text(f.reasonCode) or "", _text(f.reasonText) or "", f.baseline) for f in fs.features]
+                        _text(f.reasonCode) or "", _text(f.reasonText) or "", f.baseline, f.rangeMin, f.rangeMax)
+                for f in fs.features]
     per_key = fs.window.mode == WINDOW_PER_KEY
     spec = Spec(columns, features, window_length=fs.window.length, window_mode=fs.window.mode,
                 key_column=names[fs.window.keyColumn] if per_key else None,
-                time_column=names[fs.timeColumn] if fs.timeColumn >= 0 else None)
+                time_column=names[fs.timeColumn] if fs.timeColumn >= 0 else None, range_margin=fs.rangeMargin)
     cfg = body.architecture
     model = Crnn(len(features), conv_filters=cfg.convFilters, conv_kernel=cfg.convKernel, lstm_hidden=cfg.lstmHidden,
                  attention_dim=cfg.attentionDim, dense_units=cfg.denseUnits)
