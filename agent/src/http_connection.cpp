@@ -132,6 +132,16 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
   return read(ptr, size);
 }
 
+bool DeadlineStream::skip(size_t n) {
+  char sink[kBufferBytes];
+  while (n > 0) {
+    const ssize_t got = read(sink, std::min(n, sizeof sink));
+    if (got <= 0) return false;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
   if (!is_writable()) return -1;
   ssize_t n;

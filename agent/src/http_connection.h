@@ -62,6 +62,8 @@ class DeadlineStream : public httplib::Stream {
   void begin_request();  // the request's clock and header budget start now
   void headers_done() { headers_done_ = true; }
   bool has_buffered() const { return buffer_off_ < buffer_len_; }
+  // Read and drop `n` bytes (within the request's deadline); false if they do not come.
+  bool skip(size_t n);
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -91,6 +93,9 @@ class ConnectionControl {
   explicit ConnectionControl(DeadlineStream* stream) : stream_(stream) {}
   // The request's headers are parsed: from here its body is bounded by the handlers.
   void headers_done() { stream_->headers_done(); }
+  // Read and drop a body of `n` bytes the handlers leave unread (a refused request), so that
+  // the connection stays in step; false if it does not arrive in time (then close).
+  bool discard_body(size_t n) { return stream_->skip(n); }
   // Close after this answer (e.g. its body was left unread).
   void close_after_response() { close_ = true; }
   bool closing() const { return close_; }

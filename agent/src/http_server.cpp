@@ -117,7 +117,8 @@ void HttpServer::install_handlers() {
   });
   // No route takes these methods: answer 405 without reading (or inflating) their bodies.
   const auto unread = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
-    if (ConnectionControl* c = current_connection()) c->close_after_response();
+    ConnectionControl* c = current_connection();
+    if (!discard_unread_body(req) && c) c->close_after_response();
     answer(req, res, "");
   };
   s.Put(".*", unread);
@@ -188,10 +189,20 @@ bool HttpServer::refuse_unauthorised(const httplib::Request& req, httplib::Respo
   return false;
 }
 
-void HttpServer::refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& message) {
-  if (ConnectionControl* c = current_connection()) c->close_after_response();  // its body, if any, stays unread
+bool HttpServer::discard_unread_body(const httplib::Request& req) {
+  ConnectionControl* c = current_connection();
+  if (!c || req.has_header("Transfer-Encoding")) return false;  // chunked: its length is unknown
+  const uint64_t length = req.get_header_value<uint64_t>("Content-Length");
+  return length <= uint64_t{options_.max_body_bytes} && c->discard_body(static_cast<size_t>(length));
+}
+
+void HttpServer::refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& message,
+                        bool body_unread) {
   send(res, error_response(status, message));
-  res.set_header("Connection", "close");
+  if (!body_unread || !discard_unread_body(req)) {
+    if (ConnectionControl* c = current_connection()) c->close_after_response();
+    res.set_header("Connection", "close");
+  }
   metrics_.request(route_name(req.path), status, 0.0);
 }
 
@@ -200,7 +211,7 @@ void HttpServer::answer_post(const httplib::Request& req, httplib::Response& res
   std::string body;
   const int refused = read_body(reader, options_.max_body_bytes, res, &body);
   if (refused) {
-    refuse(req, res, refused, body_refusal(refused, options_.max_body_bytes));
+    refuse(req, res, refused, body_refusal(refused, options_.max_body_bytes), /*body_unread=*/false);
     return;
   }
   answer(req, res, body);

@@ -62,7 +62,12 @@ class HttpServer {
   void answer(const httplib::Request& req, httplib::Response& res, const std::string& body);
   void answer_post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void send(httplib::Response& res, const Response& r);
-  void refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& message);
+  // Answer with an error. The request's body, if it was left unread, is read and dropped when its
+  // Content-Length is within max_body_bytes: closing a socket with unread data resets it, and the
+  // client may then lose the answer. Otherwise (or after a partial read) the connection closes.
+  void refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& message,
+              bool body_unread = true);
+  bool discard_unread_body(const httplib::Request& req);
 
   Service& service_;
   Metrics& metrics_;

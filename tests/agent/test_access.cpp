@@ -216,6 +216,16 @@ TEST_F(Access, ForeignHostsAndOriginsAreRefused) {
   EXPECT_EQ(status("GET", "/metrics", {{"Sec-Fetch-Site", "cross-site"}}), 403);
   EXPECT_EQ(status("POST", "/v1/score", {{"Origin", "http://127.0.0.1:" + port}}, score_body()), 200);
   EXPECT_EQ(agent_->store().audit_count(), 1u);
+  // A refused request's body is read and dropped, not left to reset the connection: the answer
+  // arrives, and a request pipelined after it is served on the same connection.
+  const std::string body = score_body();
+  const std::string host = "Host: 127.0.0.1:" + port + "\r\n";
+  const std::string both = raw_exchange(server_->port(),
+      "POST /v1/score HTTP/1.1\r\n" + host + "Origin: http://evil.example\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\n" + host +
+      "Connection: close\r\n\r\n");
+  EXPECT_NE(both.find("HTTP/1.1 403"), std::string::npos) << both;
+  EXPECT_NE(both.find("HTTP/1.1 200"), std::string::npos) << both;
   // No Host at all (HTTP/1.0 allows that): refused too.
   EXPECT_NE(raw_exchange(server_->port(), "GET /healthz HTTP/1.0\r\n\r\n").find("HTTP/1.1 403"), std::string::npos);
 }
@@ -236,6 +246,23 @@ TEST_F(Access, ABadTokenFileStopsTheTcpServerFromStarting) {
   EXPECT_FALSE(scoring.bind(&error));
   EXPECT_NE(error.find("auth-token-file"), std::string::npos) << error;
 }
+
+// A server running on its own thread, stopped and joined however the test ends.
+class Running {
+ public:
+  explicit Running(fraudscore_agent::HttpServer& s) : server_(s), thread_([&s] { s.run(); }) {
+    while (!server_.running() && !server_.finished()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~Running() { stop(); }
+  void stop() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  fraudscore_agent::HttpServer& server_;
+  std::thread thread_;
+};
 
 // The Unix-domain socket: its file's mode is the access control.
 class UnixSocket : public ::testing::Test {
@@ -270,8 +297,7 @@ TEST_F(UnixSocket, ServesEverythingWithItsFileModeAsTheAccessControl) {
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-  std::thread t([&] { server->run(); });
-  while (!server->running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Running running(*server);
   const json crnn = agent_test::example_transactions(agent_test::describe(agent_->service(), "crnn-on-device"))[0];
   const json sme = agent_test::example_transactions(agent_test::describe(agent_->service(), "lstm_attn-sme"))[0];
   httplib::Client c = client();
@@ -288,10 +314,13 @@ TEST_F(UnixSocket, ServesEverythingWithItsFileModeAsTheAccessControl) {
   // Browsers cannot reach a socket file, but a forwarded Origin is refused all the same.
   auto page = c.Post("/v1/score", httplib::Headers{{"Origin", "http://evil.example"}},
                      json{{"transaction", crnn}}.dump(), "application/json");
-  ASSERT_TRUE(page);
+  ASSERT_TRUE(page) << httplib::to_string(page.error());
   EXPECT_EQ(page->status, 403);
-  server->stop();
-  t.join();
+  // The refused request's body was read and dropped: the connection goes on.
+  auto after = c.Get("/healthz");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  running.stop();
   server.reset();
   EXPECT_NE(::stat(path_.c_str(), &st), 0) << "the socket file is removed on shutdown";
 }

@@ -16,9 +16,14 @@ using nlohmann::json;
 
 // The shipped crnn-on-device with a head that overflows: fc1 outputs 1 for
 // every unit whatever the input, fc2 weighs each by 3e38, so the logit is +inf.
-// Every weight is finite, so the file loads.
+// Every weight is finite, so the file loads (unsigned: the agent trusts no key here).
 std::vector<uint8_t> overflowing_model() {
   std::vector<uint8_t> bytes = agent_test::read_file(agent_test::repo_dir() + "/models/crnn-on-device.fsmodel");
+  size_t payload = 0, payload_size = 0;
+  uint32_t signatures = 0;
+  if (fs_signed_model_payload(bytes.data(), bytes.size(), &payload, &payload_size, &signatures) == FS_OK)
+    bytes = std::vector<uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(payload),
+                                 bytes.begin() + static_cast<std::ptrdiff_t>(payload + payload_size));
   auto set_all = [&](const std::string& tensor, float value) {
     size_t offset = 0, count = 0;
     if (!fraudscore_test::tensor_data_range(bytes, tensor, &offset, &count)) return false;
