@@ -30,12 +30,27 @@ Status Session::init(const Model& model, const SessionOptions& options) {
   return allocate(model);
 }
 
+constexpr double kMaxSessionBytes = 256.0 * 1024 * 1024;
+
 Status Session::allocate(const Model& model) {
   const size_t T = model.window.length, F = model.features.size(), G = model.reason_groups.size();
   const size_t B = max_batch_;
   // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
   if (uint64_t{max_batch_ + G} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
     return Status::error(FS_ERR_NO_MEMORY, "a session of batch %u does not fit in memory", max_batch_);
+  // A budget, so that a small hostile file (window 512, 64 features, many
+  // keys) cannot make a session take gigabytes: windows, batch buffers and
+  // reason-code copies together. The shipped models' default sessions need < 10 MiB.
+  const double keys = model.window.per_key ? static_cast<double>(max_keys_) : 1.0;
+  const double step_bytes = static_cast<double>(T) * static_cast<double>(F) * sizeof(float);
+  const double window_bytes = keys * step_bytes;
+  const double batch_bytes =
+      (static_cast<double>(max_batch_) + static_cast<double>(G)) * static_cast<double>(T) * (static_cast<double>(F) + 2) *
+      sizeof(float);
+  if (window_bytes + batch_bytes > kMaxSessionBytes)
+    return Status::error(FS_ERR_NO_MEMORY, "a session of this model with max_keys %u and max_batch %u needs %.0f "
+                         "MiB; sessions are limited to %.0f MiB (lower max_keys or max_batch)", max_keys_, max_batch_,
+                         (window_bytes + batch_bytes) / (1 << 20), kMaxSessionBytes / (1 << 20));
   FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), model.window.per_key,
                                    max_keys_));
   if (dynamic_) FS_RETURN_IF_ERROR(thresholds_.init(model.risk));
@@ -67,6 +82,17 @@ void Session::reset() {
   windows_.clear();
   if (dynamic_) thresholds_.reset();
 }
+
+namespace {
+
+bool finite_floats(const float* x, size_t n) {
+  if (!x) return true;
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+}  // namespace
 
 uint32_t Session::segment_of(const fs_value* row) const {
   const int32_t column = model_->risk.dynamic.segment_column;
@@ -102,7 +128,8 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   forward_chunked(net, {input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
   // Fail closed: a score that could not be computed is an error, never a decision.
   for (size_t r = 0; r < row_count; ++r)
-    if (!std::isfinite(logits_[r]) || (outputs.entity_logits && !std::isfinite(entity_logits_[r]))) {
+    if (!std::isfinite(logits_[r]) || (outputs.entity_logits && !std::isfinite(entity_logits_[r])) ||
+        !finite_floats(outputs.attention ? &attention_[r * T] : nullptr, T)) {
       if (failed_row) *failed_row = r;
       return Status::error(FS_ERR_INTERNAL, "row %zu: the network's score is not a finite number; the row is refused",
                            r);
