@@ -1,11 +1,35 @@
 #include "agent.h"
 
+#include <fstream>
+#include <iterator>
+
 #include "json_log.h"
 
 namespace fraudscore_agent {
 
+namespace {
+
+// The trusted-key files, each 64 hex digits, as raw keys one after another.
+bool read_trusted_keys(const std::vector<std::string>& files, std::vector<unsigned char>* keys, std::string* error) {
+  for (const std::string& path : files) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    unsigned char key[32];
+    if (!in.is_open() || fs_public_key_from_hex(text.data(), text.size(), key) != FS_OK) {
+      *error = "trusted key '" + path + "': " + (in.is_open() ? fs_last_error() : "cannot open it");
+      return false;
+    }
+    keys->insert(keys->end(), key, key + sizeof key);
+  }
+  return true;
+}
+
+}  // namespace
+
 bool Agent::start(const AgentConfig& config, std::string* error) {
   constexpr double kDayMs = 24.0 * 3600.0 * 1000.0;
+  SessionSettings session = config.session;
+  if (!read_trusted_keys(config.trusted_key_files, &session.trusted_keys, error)) return false;
   StoreOptions store_options;
   store_options.path = config.state_db;
   store_options.synchronous_full = config.durable_full;
@@ -17,7 +41,7 @@ bool Agent::start(const AgentConfig& config, std::string* error) {
   service_ = std::make_unique<Service>(store_, hasher_, metrics_, config.service);
   Service* service = service_.get();
   registry_ = std::make_unique<ModelRegistry>(
-      config.model_dir, config.default_model, config.session,
+      config.model_dir, config.default_model, session,
       [service](ServedModel& fresh, std::string* e) { return service->prepare(fresh, e); });
   service_->attach(registry_.get());
   if (!registry_->load_all(error)) return false;

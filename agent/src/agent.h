@@ -19,6 +19,7 @@ struct AgentConfig {
   std::string model_dir;
   std::string default_model;           // "" = the first model by name
   std::string state_db;                // SQLite file
+  std::vector<std::string> trusted_key_files;  // public keys (64 hex digits each) models must be signed by
   std::string hash_key_file;           // "" = <state_db>.key, created if absent
   SessionSettings session;
   bool durable_full = true;            // synchronous=FULL (power-cut safe) or NORMAL (crash safe)

@@ -32,6 +32,9 @@ void add_service_options(CLI::App& app, Settings& s) {
   app.add_option("--model-dir", c.model_dir, "directory of *.fsmodel files, each served under its name")->required();
   app.add_option("--default-model", c.default_model, "model for requests that name none (default: first)");
   app.add_option("--state-db", c.state_db, "SQLite file for windows, thresholds and the audit log")->required();
+  app.add_option("--trusted-key", c.trusted_key_files,
+                 "public key file (64 hex digits) models must be signed by; repeat for several (key rotation); "
+                 "unsigned or badly signed files are refused and the model already served stays");
   app.add_option("--hash-key-file", c.hash_key_file,
                  "secret key for hashing account ids (default <state-db>.key, created if absent)");
   app.add_option("--max-keys", c.session.max_keys, "windows held in memory per model (LRU beyond)")

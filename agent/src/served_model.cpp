@@ -36,7 +36,8 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const st
   m->name_ = name;
   m->path_ = path;
   m->settings_ = settings;
-  if (fs_model_load(bytes.data(), bytes.size(), &m->model_) != FS_OK) {
+  const fs_load_options load_options{settings.trusted_keys.data(), settings.trusted_keys.size() / 32};
+  if (fs_model_load_with(bytes.data(), bytes.size(), &load_options, &m->model_) != FS_OK) {
     *error = fs_last_error();
     return nullptr;
   }
@@ -207,7 +208,8 @@ nlohmann::json ServedModel::result_json(const fs_result& r) const {
                       {"decision", fs_decision_name(r.decision)},
                       {"raw_probability", r.raw_probability},
                       {"thresholds", {{"block", r.block_threshold}, {"review", r.review_threshold}}},
-                      {"valid_steps", r.valid_steps}};
+                      {"valid_steps", r.valid_steps},
+                      {"out_of_range", r.out_of_range}};
   if (info_.dynamic_thresholds) j["segment"] = r.segment;
   if (r.attention) {
     nlohmann::json a = nlohmann::json::array();

@@ -21,6 +21,9 @@ struct SessionSettings {
   uint32_t max_batch = 256;
   int32_t reasons = 3;  // reason codes per result; 0 or negative: off
   bool reasons_flagged_only = true;  // only for step_up and block decisions
+  // Raw Ed25519 public keys (32 bytes each) a model file must be signed by;
+  // empty: signatures are not checked (fs_load_options).
+  std::vector<unsigned char> trusted_keys;
 };
 
 // A row for the core: values in column order, the text they point into, and

@@ -44,6 +44,7 @@ struct AgentOptions {
   int32_t reasons = 3;
   bool copy_models = true;
   fraudscore_agent::RateLimitOptions rate_limit;  // the agent's defaults
+  std::vector<std::string> trusted_key_files;     // empty: signatures not checked
 };
 std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const AgentOptions& options = AgentOptions());
 

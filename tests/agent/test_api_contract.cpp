@@ -91,6 +91,7 @@ TEST_P(ApiContract, ResultsCarryTheVocabularyAndEqualTheCore) {
     EXPECT_EQ(res["decision"], fs_decision_name(expected[i].decision));
     EXPECT_EQ(res["thresholds"]["block"], expected[i].block_threshold);
     EXPECT_EQ(res["valid_steps"], expected[i].valid_steps);
+    EXPECT_EQ(res["out_of_range"], expected[i].out_of_range);
     ASSERT_TRUE(res["reasons"].is_array());
     // The agent explains step_up and block decisions (reasons_for flagged, its default).
     const bool explained = res["decision"] != "approve";

@@ -170,3 +170,52 @@ TEST_P(BadModelAtStart, EvenWithNoGoodModelTheAgentStartsAndWaits) {
 INSTANTIATE_TEST_SUITE_P(Damage, BadModelAtStart, ::testing::Values("truncated", "flipped_bit"));
 
 }  // namespace
+
+// Trusted keys (issue 13): with the project's test key trusted, the shipped
+// (signed) models serve; an unsigned file or one signed by nobody trusted is
+// refused on hot reload and the signed model keeps serving.
+class SignedReload : public HotReload {
+ protected:
+  void SetUp() override {
+    agent_test::AgentOptions o;
+    o.models = {"crnn-on-device", "lle_svm-listed"};
+    o.trusted_key_files = {agent_test::repo_dir() + "/keys/fraudscore-test.pub"};
+    agent_ = agent_test::start_agent(dir_, o);
+    ASSERT_TRUE(agent_);
+    target_ = dir_.file("models/crnn-on-device.fsmodel");
+    original_ = agent_test::describe(agent_->service(), "crnn-on-device");
+    txn_ = agent_test::example_transactions(original_)[0];
+  }
+};
+
+TEST_F(SignedReload, AnUnsignedFileIsRefusedAndTheSignedModelServes) {
+  // The model inside the signed envelope, re-serialised alone: a valid but unsigned file.
+  const std::vector<uint8_t> signed_bytes = agent_test::read_file(target_);
+  fs_model* m = nullptr;
+  ASSERT_EQ(fs_model_load(signed_bytes.data(), signed_bytes.size(), &m), FS_OK);
+  fs_model_free(m);
+  size_t offset = 0, size = 0;
+  uint32_t count = 0;
+  ASSERT_EQ(fs_signed_model_payload(signed_bytes.data(), signed_bytes.size(), &offset, &size, &count), FS_OK);
+  agent_test::write_file(target_, std::vector<uint8_t>(signed_bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                                                       signed_bytes.begin() + static_cast<std::ptrdiff_t>(offset + size)));
+  EXPECT_EQ(agent_->registry().poll(), 0);
+  expect_still_serving_original("unsigned");
+  EXPECT_NE(agent_test::describe(agent_->service(), "crnn-on-device")["reload"]["last_error"].get<std::string>().find(
+                "unsigned"),
+            std::string::npos);
+}
+
+TEST_F(SignedReload, ABadTrustedKeyFileStopsTheStart) {
+  agent_test::TempDir dir;
+  agent_test::write_file(dir.file("bad.pub"), {'n', 'o', 't', ' ', 'a', ' ', 'k', 'e', 'y'});
+  fraudscore_agent::AgentConfig config;
+  config.model_dir = dir_.file("models");
+  config.state_db = dir.file("state.db");
+  config.reload_interval_ms = 0;
+  config.trusted_key_files = {dir.file("bad.pub")};
+  fraudscore_agent::Agent agent;
+  std::string error;
+  EXPECT_FALSE(agent.start(config, &error));
+  EXPECT_NE(error.find("64 hex digits"), std::string::npos) << error;
+}
