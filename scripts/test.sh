@@ -6,8 +6,12 @@
 # agent smoke tests under qemu; then the WebAssembly package: the core's tests
 # and parity compiled to WebAssembly, the package's JavaScript tests, the
 # packed package from a fresh project and the web demo in headless Chromium
-# (scripts/test-wasm.sh). FRAUDSCORE_SKIP_CROSS=1 skips the cross builds,
-# FRAUDSCORE_SKIP_WASM=1 the WebAssembly tests.
+# (scripts/test-wasm.sh); the agent's suite once more in a loopback-only
+# network namespace, tracing every connection (scripts/agent-offline-test.sh,
+# where namespaces can be made); and a short run of every libFuzzer harness
+# (scripts/fuzz.sh, FRAUDSCORE_FUZZ_SECONDS each, default 20).
+# FRAUDSCORE_SKIP_CROSS=1 skips the cross builds, FRAUDSCORE_SKIP_WASM=1 the
+# WebAssembly tests, FRAUDSCORE_SKIP_FUZZ=1 the fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,12 +19,20 @@ jobs="$(nproc)"
 cmake --preset ci
 cmake --build --preset ci -j"$jobs"
 ctest --preset ci -j"$jobs"
+if unshare -n true 2>/dev/null; then
+  scripts/agent-offline-test.sh build/ci
+else
+  echo "test.sh: no network namespaces here (not root): the loopback-only agent run is skipped" >&2
+fi
 if [ "${FRAUDSCORE_SKIP_WASM:-0}" != 1 ]; then
   scripts/test-wasm.sh
 fi
 cmake --preset debug-asan
 cmake --build --preset debug-asan -j"$jobs"
 ctest --preset debug-asan -j"$jobs"
+if [ "${FRAUDSCORE_SKIP_FUZZ:-0}" != 1 ]; then
+  FRAUDSCORE_FUZZ_SECONDS="${FRAUDSCORE_FUZZ_SECONDS:-20}" scripts/fuzz.sh
+fi
 if [ "${FRAUDSCORE_SKIP_CROSS:-0}" != 1 ]; then
   scripts/cross-test.sh aarch64
   scripts/cross-test.sh armhf

@@ -12,15 +12,20 @@ import io
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import features, metrics
 from .inference import predict, window_inputs
 
 DECISIONS = ("approve", "step_up", "block")
 BANDS = ("low", "medium", "high", "critical")
 
 
-def decision_for(p, risk):
-    return np.where(p >= risk["decision_threshold"], 2, np.where(p >= risk["review_threshold"], 1, 0))
+def decision_for(p, risk, out_of_range=None):
+    """0 approve, 1 step_up, 2 block; a row with features beyond the training range is at least
+    step_up, as the core decides it (core/src/risk.cpp)."""
+    d = np.where(p >= risk["decision_threshold"], 2, np.where(p >= risk["review_threshold"], 1, 0))
+    if out_of_range is not None:
+        d = np.where((np.asarray(out_of_range) > 0) & (d == 0), 1, d)
+    return d
 
 
 def band_for(p, risk):
@@ -74,7 +79,8 @@ def write_golden(path, model, spec, risk, rows_df):
     out = rows_df[columns].copy()
     out["expected_probability"] = [f"{v:.12g}" for v in p]
     out["expected_raw_probability"] = [f"{v:.12g}" for v in metrics.apply_platt(z, 1.0, 0.0)]
-    out["expected_decision"] = [DECISIONS[d] for d in decision_for(p, risk)]
+    flagged = features.out_of_range(features.raw_features(rows_df, spec), spec)
+    out["expected_decision"] = [DECISIONS[d] for d in decision_for(p, risk, flagged)]
     out["expected_band"] = [BANDS[b] for b in band_for(p, risk)]
     out["expected_valid_steps"] = valid
     out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in att]

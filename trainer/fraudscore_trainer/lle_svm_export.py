@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from . import export, golden, reasons
+from . import export, features, golden, reasons
 from . import lle_svm_derive as derive
 
 NAME = "lle_svm-listed"
@@ -75,7 +75,8 @@ def write_golden(path, model, spec, risk, rows_df, clip):
     out = rows_df[columns].copy()
     out["expected_probability"] = [f"{v:.12g}" for v in p]
     out["expected_raw_probability"] = [f"{v:.12g}" for v in s["raw_probability"]]
-    out["expected_decision"] = [golden.DECISIONS[d] for d in golden.decision_for(p, risk)]
+    flagged = features.out_of_range(features.raw_features(rows_df, spec), spec)
+    out["expected_decision"] = [golden.DECISIONS[d] for d in golden.decision_for(p, risk, flagged)]
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(p, risk)]
     out["expected_valid_steps"] = s["valid"]
     out["expected_attention"] = ""
