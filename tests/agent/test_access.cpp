@@ -254,7 +254,10 @@ class Running {
     while (!server_.running() && !server_.finished()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~Running() { stop(); }
+  // Once only: a test may stop the server and free it before this guard ends.
   void stop() {
+    if (stopped_) return;
+    stopped_ = true;
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -262,6 +265,7 @@ class Running {
  private:
   fraudscore_agent::HttpServer& server_;
   std::thread thread_;
+  bool stopped_ = false;
 };
 
 // The Unix-domain socket: its file's mode is the access control.
