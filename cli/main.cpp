@@ -30,11 +30,9 @@ struct ScoreOptions {
 // --trusted-key: public keys (64 hex digits per file) the model must be signed by.
 bool read_trusted_keys(const std::vector<std::string>& paths, std::vector<unsigned char>* keys, std::string* error) {
   for (const std::string& path : paths) {
-    std::ifstream in(path);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     unsigned char key[32];
-    if (!in.is_open() || fs_public_key_from_hex(text.data(), text.size(), key) != FS_OK) {
-      *error = "trusted key '" + path + "': " + (in.is_open() ? fs_last_error() : "cannot open it");
+    if (fs_public_key_from_file(path.c_str(), key) != FS_OK) {
+      *error = "trusted key '" + path + "': " + fs_last_error();
       return false;
     }
     keys->insert(keys->end(), key, key + sizeof key);

@@ -1,8 +1,5 @@
 #include "agent.h"
 
-#include <fstream>
-#include <iterator>
-
 #include "json_log.h"
 
 namespace fraudscore_agent {
@@ -12,11 +9,9 @@ namespace {
 // The trusted-key files, each 64 hex digits, as raw keys one after another.
 bool read_trusted_keys(const std::vector<std::string>& files, std::vector<unsigned char>* keys, std::string* error) {
   for (const std::string& path : files) {
-    std::ifstream in(path);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     unsigned char key[32];
-    if (!in.is_open() || fs_public_key_from_hex(text.data(), text.size(), key) != FS_OK) {
-      *error = "trusted key '" + path + "': " + (in.is_open() ? fs_last_error() : "cannot open it");
+    if (fs_public_key_from_file(path.c_str(), key) != FS_OK) {
+      *error = "trusted key '" + path + "': " + fs_last_error();
       return false;
     }
     keys->insert(keys->end(), key, key + sizeof key);

@@ -198,6 +198,17 @@ fs_status fs_public_key_from_hex(const char* text, size_t length, unsigned char 
   return FS_OK;
 }
 
+fs_status fs_public_key_from_file(const char* path, unsigned char out_key[32]) {
+  return guarded([&] {
+    if (!path || !out_key) return fail(FS_ERR_INVALID_ARGUMENT, "fs_public_key_from_file: NULL argument");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return report(Status::error(FS_ERR_IO, "cannot open key file '%s'", path));
+    char text[4096];
+    in.read(text, sizeof text);
+    return fs_public_key_from_hex(text, static_cast<size_t>(in.gcount()), out_key);
+  });
+}
+
 fs_status fs_public_key_id(const unsigned char key[32], char out_id[17]) {
   return guarded([&] {
     if (!key || !out_id) return fail(FS_ERR_INVALID_ARGUMENT, "fs_public_key_id: NULL argument");

@@ -191,6 +191,8 @@ FS_API fs_status fs_model_load_file_with(const char* path, const fs_load_options
 /* Parse a public key written as 64 hex digits (surrounding white space is
  * ignored) into 32 bytes; FS_ERR_INVALID_ARGUMENT if it is not one. */
 FS_API fs_status fs_public_key_from_hex(const char* text, size_t length, unsigned char out_key[32]);
+/* The same for a key file (FS_ERR_IO if it cannot be read; at most 4 KiB is read). */
+FS_API fs_status fs_public_key_from_file(const char* path, unsigned char out_key[32]);
 /* The id of a public key: the first 8 bytes of its SHA-256, as 16 hex digits
  * and a NUL (FS_ERR_UNSUPPORTED in builds without signature support). */
 FS_API fs_status fs_public_key_id(const unsigned char key[32], char out_id[17]);
