@@ -178,9 +178,11 @@ int run_info(const std::string& path, const std::vector<std::string>& trusted_ke
     if (!read_trusted_keys(trusted_key_paths, &keys, &key_error)) return fail(key_error);
     const auto model = load_model(path, keys);
     const fs_model_info info = model.info();
-    std::printf("name: %s\nkind: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n", info.name,
+    std::printf("name: %s\nkind: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n"
+                "operations_per_row: %.4g\n", info.name,
                 fs_kind_name(info.kind), info.schema_major, info.schema_minor, info.trainer_version,
-                info.window_length, info.per_key_window ? "per key" : "global", info.feature_count);
+                info.window_length, info.per_key_window ? "per key" : "global", info.feature_count,
+                info.operations_per_row);
     std::printf("signature: %s\n", info.signature_verified ? (std::string("verified, key ") + info.signed_key_id).c_str()
                                     : info.signed_file     ? "signed, not checked (no --trusted-key)"
                                                            : "unsigned");

@@ -69,6 +69,8 @@ export interface ModelInfo {
   /** The id of the key whose signature verified (16 hex digits: the first 8 bytes of SHA-256 over the raw
    *  public key), or '' if none. */
   signedKeyId: string;
+  /** Arithmetic operations one scored row costs, its reasons included (files above 2e8 are refused). */
+  operationsPerRow: number;
 }
 
 export interface Result {

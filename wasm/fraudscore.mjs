@@ -26,6 +26,7 @@ const LAYOUT_FIELDS = [
   'info.has_entity_risk', 'info.grade_count', 'info.reason_group_count', 'info.dynamic_thresholds',
   'info.segment_column', 'info.segment_count', 'info.target_alert_rate', 'info.min_threshold',
   'info.max_threshold', 'info.checksum', 'info.signed_file', 'info.signature_verified', 'info.signed_key_id',
+  'info.operations_per_row',
   'options', 'options.max_keys', 'options.max_batch', 'options.max_reasons', 'options.threshold_mode',
   'options.reasons_for',
 ];
@@ -422,6 +423,7 @@ class Model {
         signed: signature.signed || i32('info.signed_file') !== 0,
         signatureVerified: signature.verified,
         signedKeyId: signature.keyId,
+        operationsPerRow: f64('info.operations_per_row'),
       };
     });
   }

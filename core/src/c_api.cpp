@@ -285,6 +285,7 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.signature_verified = m.signature.verified ? 1 : 0;
     info.signed_key_id = m.signature.key_id;
     info.checksum = m.checksum;
+    info.operations_per_row = m.operations_per_row;
     *out = info;
     return FS_OK;
   });

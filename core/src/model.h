@@ -81,6 +81,7 @@ struct Model {
   fs_model_kind kind = FS_KIND_CRNN;
   uint32_t schema_major = 0, schema_minor = 0;
   uint64_t checksum = 0;  // ties saved session state to this model
+  double operations_per_row = 0;  // one scored row with its reasons (checked at load)
   SignatureCheck signature;  // how the file was signed and whether a trusted key verified it
   std::string name;
   std::string trainer_version;

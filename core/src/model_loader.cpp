@@ -274,18 +274,22 @@ Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView
   }
 }
 
-// Bounds on what one score may cost, so that a valid but hostile file (65,535
-// conv filters, 2,000 LLE neighbours) is refused at load instead of taking
-// gigabytes or minutes per score. The shipped models need under 1% of either.
-constexpr double kMaxOperationsPerWindow = 2e8;
+// Bounds on what one scored row may cost, so that a valid but hostile file
+// (65,535 conv filters, 2,000 LLE neighbours, thousands of reason groups) is
+// refused at load instead of taking gigabytes or minutes per score. A row's
+// reasons re-run the network once per reason group (occlusion), so the bound
+// counts those runs too. The shipped models need under 1% of either bound.
+constexpr double kMaxOperationsPerRow = 2e8;
 constexpr double kMaxWorkspaceBytes = 256.0 * 1024 * 1024;
 
-Status check_cost(const Network& net) {
-  const double operations = net.flops_per_window();
-  if (!(operations <= kMaxOperationsPerWindow))
-    return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g operations per window; this library scores models "
-                         "of at most %.3g", operations, kMaxOperationsPerWindow);
-  const double workspace = static_cast<double>(chunked_workspace_floats(net, kForwardChunk)) * sizeof(float);
+Status check_cost(Model& m) {
+  const double window = m.network->flops_per_window();
+  m.operations_per_row = window * (1.0 + static_cast<double>(m.reason_groups.size()));
+  if (!(m.operations_per_row <= kMaxOperationsPerRow))
+    return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g operations per row (%.3g per window, run once more "
+                         "for each of %zu reason groups); this library scores models of at most %.3g",
+                         m.operations_per_row, window, m.reason_groups.size(), kMaxOperationsPerRow);
+  const double workspace = static_cast<double>(chunked_workspace_floats(*m.network, kForwardChunk)) * sizeof(float);
   if (!(workspace <= kMaxWorkspaceBytes))
     return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g bytes of scratch per batch; this library allows "
                          "at most %.3g", workspace, kMaxWorkspaceBytes);
@@ -430,7 +434,7 @@ Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out, cons
   std::vector<TensorView> tensors;
   FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
   FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));
-  FS_RETURN_IF_ERROR(check_cost(*m->network));
+  FS_RETURN_IF_ERROR(check_cost(*m));
   FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
   read_provenance(body, *m);
   *out = std::move(m);

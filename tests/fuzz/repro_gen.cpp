@@ -138,6 +138,21 @@ int main(int argc, char** argv) {
     regenerate_tensors(*m, rng, SIZE_MAX, counts);
     write(models + "/lle_svm-neighbours-1024-slow-score.fsmodel", pack_model(*m));
   }
+  {  // The same with k = 700: one window (1.2e8 flops) is under the loader's bound, but the reasons run
+     // it again for each reason group, so one scored row costs twice that (found on 443e3cc: a 13 s
+     // slow unit). The bound counts operations per row, reasons included.
+    auto m = tiny_model(TinyKind::LleSvm);
+    m->body->spec->features.resize(1);
+    m->body->spec->columns.resize(3);
+    fb::LleSvmConfigT& c = *m->body->architecture.AsLleSvmConfig();
+    c.indicators = 1;
+    c.embedding_dim = 1;
+    c.neighbours = 700;
+    LleCounts counts;
+    counts.points = 700;
+    regenerate_tensors(*m, rng, SIZE_MAX, counts);
+    write(models + "/lle_svm-neighbours-700-slow-reasons.fsmodel", pack_model(*m));
+  }
   {  // A crnn whose dest_is_merchant feature has std = 4.9e-324 (> 0 and finite: accepted): its z-score
      // is +inf for a merchant and -inf otherwise, and plain rows score NaN with FS_OK.
     auto m = tiny_model(TinyKind::Crnn);

@@ -83,11 +83,27 @@ TEST_CASE("an architecture too costly to score is refused at load") {
   Loaded l;
   load(o, &l);
   CHECK(l.status == FS_ERR_UNSUPPORTED);
-  CHECK(l.message.find("operations per window") != std::string::npos);
+  CHECK(l.message.find("operations per row") != std::string::npos);
   TestModelOptions shipped = TestModelOptions::full_size();  // the shipped size stays well inside
   Loaded ok;
   load(shipped, &ok);
-  CHECK(ok.status == FS_OK);
+  REQUIRE(ok.status == FS_OK);
+  fs_model_info info{};
+  REQUIRE(fs_model_get_info(ok.model, &info) == FS_OK);
+  CHECK(info.operations_per_row > 1e5);
+  CHECK(info.operations_per_row < 2e8 / 10);
+}
+
+TEST_CASE("the cost bound counts the network's re-runs for reasons") {
+  // One window costs about 1.2e8 operations, under the bound; the reasons run
+  // it again once per reason group, which is over it.
+  TestModelOptions o;
+  o.window_length = 512;
+  o.lstm_hidden = 96;
+  Loaded l;
+  load(o, &l);
+  CHECK(l.status == FS_ERR_UNSUPPORTED);
+  CHECK(l.message.find("reason groups") != std::string::npos);
 }
 
 TEST_CASE("NaN never approves: the band is critical and the decision block") {

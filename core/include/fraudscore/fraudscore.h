@@ -160,6 +160,9 @@ typedef struct fs_model_info {
   int signed_file;            /* 1 if the file came in a signed envelope */
   int signature_verified;     /* 1 if a trusted key's signature verified (see fs_load_options) */
   const char* signed_key_id;  /* that key's id (16 hex digits), or "" */
+  double operations_per_row;  /* arithmetic operations one scored row costs, its reasons included
+                                 (the network run once more per reason group); files above
+                                 2e8 are refused at load */
 } fs_model_info;
 
 /* Strings returned by the library (names, messages) are owned by it. */
