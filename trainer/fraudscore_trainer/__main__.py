@@ -8,6 +8,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _build(args):
+    if args.description:
+        from . import own_data
+        return own_data.main_build(args, args.parser_defaults)
     import tempfile
     from .build import build_variant
     from .paysim_data import fingerprint, load_paysim
@@ -39,10 +42,29 @@ def _example(args):
     print(f"wrote {args.out}: {len(df)} rows, {int(df.isFraud.sum())} fraud")
 
 
+def _describe(args):
+    from .dataset import DescriptionError
+    from .dataset.describe import draft
+    try:
+        text = draft(args.data, label=args.label, key=args.key, time=args.time)
+    except DescriptionError as e:
+        raise SystemExit(f"fraudscore-train: error: {e}")
+    sys.stdout.write(text)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="fraudscore_trainer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="fraudscore-train", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="train, evaluate and export a crnn model with golden vectors and model card")
+    d = sub.add_parser("describe", help="draft a dataset description (TOML) of a CSV file, for you to edit")
+    d.add_argument("data", help="a CSV file (may be .gz)")
+    d.add_argument("--label", help="the label column (fraud or not), if its name does not say so")
+    d.add_argument("--key", help="the key column (card, account, customer) whose history forms the window")
+    d.add_argument("--time", help="the time column that orders rows")
+    d.set_defaults(func=_describe)
+    b = sub.add_parser("build", help="train, evaluate and export a model: from a dataset description "
+                       "(--description, --family, --out, --name), or the shipped PaySim crnn variants")
+    from . import own_data
+    own_data.add_arguments(b)
     b.add_argument("--variant", choices=["paper", "on-device", "all"], default="all")
     src = b.add_mutually_exclusive_group()
     src.add_argument("--data", help="a real PaySim CSV (the public release's columns)")
@@ -97,6 +119,7 @@ def main(argv=None):
     signing.add_keygen_arguments(k)
     k.set_defaults(func=signing.run_keygen)
     args = parser.parse_args(argv)
+    args.parser_defaults = {a.dest: a.default for a in b._actions}
     args.func(args)
 
 

@@ -37,6 +37,9 @@ def _columns(S, spec: Spec):
         col.missingAllowed = c.missing_allowed
         col.missingValue = c.missing_value
         col.minValue = c.min_value
+        if c.unknown_index >= 0:
+            col.unknown = S.UnknownCategory.UnknownCategory.MapToIndex
+            col.unknownIndex = c.unknown_index
         out.append(col)
     return out
 
@@ -182,7 +185,7 @@ def build_model_bytes(name, description, spec: Spec, network_config: dict, tenso
     if schema_version is None:  # 1.2 readers are needed only when the ranges are written
         schema_version = (SCHEMA_MAJOR, SCHEMA_MINOR if has_ranges(spec) else SCHEMA_MINOR_NO_RANGES)
     S = schema_gen.schema()
-    for mod in ("Column", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
+    for mod in ("Column", "UnknownCategory", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
                 "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",
                 "LstmAttnConfig", "LleSvmConfig", "Architecture", "ModelBody", "Model"):
         schema_gen.submodule(mod)

@@ -27,6 +27,7 @@ class Column:
     missing_allowed: bool = True
     missing_value: float = 0.0
     min_value: float = NAN  # NaN: no lower bound
+    unknown_index: int = -1  # categorical: an unseen value maps to this vocabulary entry (-1: refused)
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Feature:
     # Spec.range_margin times its width and flags the row (fit_ranges).
     range_min: float = NAN
     range_max: float = NAN
+    # Trainer only: False keeps the feature as it is (mean 0, std 1), e.g. a 0/1 indicator,
+    # whose z-score would be huge for a category that is rare in the training period.
+    normalise: bool = True
 
 
 RANGE_MARGIN = 0.25
@@ -109,7 +113,9 @@ def _categories(df, col: Column):
     raw = df[col.name]
     codes = raw.map(index)
     unknown = codes.isna() & raw.notna()
-    if unknown.any():
+    if unknown.any() and col.unknown_index >= 0:
+        codes = codes.where(~unknown, float(col.unknown_index))
+    elif unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
         raise RowError(f"row {row}, column {col.name!r}: unknown category {raw.iloc[row]!r}")
     return codes.fillna(col.missing_value).to_numpy(dtype=np.float64)
@@ -215,6 +221,9 @@ def fit_normalisation(df: pd.DataFrame, spec: Spec) -> None:
     fit_ranges(df, spec)
     x = transform(raw_features(df, spec), spec, normalise=False)
     for j, f in enumerate(spec.features):
+        if not f.normalise:
+            f.mean, f.std = 0.0, 1.0
+            continue
         f.mean = float(x[:, j].mean())
         std = float(x[:, j].std())
         f.std = std if std > 1e-12 else 1.0

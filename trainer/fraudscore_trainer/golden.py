@@ -33,12 +33,14 @@ def band_for(p, risk):
     return np.where(p < cuts[0], 0, np.where(p < cuts[1], 1, np.where(p < cuts[2], 2, 3)))
 
 
-def select_rows(df, spec, rows, count, seed):
+def select_rows(df, spec, rows, count, seed, labels=None):
     """Pick >= count rows of `rows` (indices into df) that exercise the model:
     for a global window the contiguous run with the most fraud; for per-key
-    windows every row of accounts with long histories and of fraud victims."""
+    windows every row of accounts with long histories and of fraud victims.
+    `labels`: 0/1 per row of df (default: PaySim's isFraud column)."""
+    labels = df["isFraud"].to_numpy() if labels is None else np.asarray(labels)
     if spec.key_column is None:
-        y = df["isFraud"].to_numpy()[rows]
+        y = labels[rows]
         if len(rows) <= count:
             return rows
         sums = np.convolve(y, np.ones(count, dtype=np.int64), mode="valid")
@@ -47,7 +49,7 @@ def select_rows(df, spec, rows, count, seed):
     sub = df.iloc[rows]
     key = sub[spec.key_column]
     sizes = key.map(key.value_counts())
-    victims = set(key[sub["isFraud"].to_numpy() == 1])
+    victims = set(key[labels[rows] == 1])
     rng = np.random.default_rng(seed)
     accounts = list(victims) + list(rng.permutation(key[sizes >= 3].unique()))
     chosen, total = [], 0

@@ -37,15 +37,20 @@ class Split:
     test: np.ndarray
 
 
+def split_by_time(times):
+    """60/20/20 by time (rows in time order): rows with one time value stay in one split."""
+    n = len(times)
+    cut1 = np.searchsorted(times, times[int(n * 0.6)], side="left")
+    cut2 = np.searchsorted(times, times[int(n * 0.8)], side="left")
+    rows = np.arange(n)
+    return Split(rows[:cut1], rows[cut1:cut2], rows[cut2:])
+
+
 def split_rows(df, protocol, seed):
     n = len(df)
     y = df["isFraud"].to_numpy()
     if protocol == "time":
-        steps = df["step"].to_numpy()
-        cut1 = np.searchsorted(steps, steps[int(n * 0.6)], side="left")
-        cut2 = np.searchsorted(steps, steps[int(n * 0.8)], side="left")
-        rows = np.arange(n)
-        return Split(rows[:cut1], rows[cut1:cut2], rows[cut2:])
+        return split_by_time(df["step"].to_numpy())
     if protocol == "paper":
         strat = y if y.sum() >= 4 else None
         train, test = train_test_split(np.arange(n), test_size=0.2, random_state=seed, stratify=strat)
@@ -70,27 +75,35 @@ def risk_settings(y_val, p_val, platt, prevalence):
 
 def run(df, variant, protocol, cfg: TrainConfig, max_windows=100_000, window=10, checkpoint=None, log=print,
         with_baselines=True):
-    """Train and evaluate; returns a dict with the model, spec, risk settings,
-    validation/test scores and summaries (and the baselines' when asked)."""
-    spec = spec_for(variant, window)
-    split = split_rows(df, protocol, cfg.seed)
+    """Train and evaluate a PaySim variant under a protocol (see run_spec)."""
+    return run_spec(df, spec_for(variant, window), df["isFraud"].to_numpy().astype(np.int64),
+                    split_rows(df, protocol, cfg.seed), cfg, f"{variant}/{protocol}", max_windows=max_windows,
+                    checkpoint=checkpoint, log=log, with_baselines=with_baselines)
+
+
+def run_spec(df, spec, y, split: Split, cfg: TrainConfig, tag="crnn", max_windows=100_000, checkpoint=None, log=print,
+             with_baselines=True):
+    """Train and evaluate a crnn on `spec` over rows `df` with labels `y` (int64 0/1) and
+    split `split`; returns a dict with the model, spec, risk settings, validation/test
+    scores and summaries (and the baselines' when asked)."""
+    variant, protocol = (tag.split("/", 1) + [""])[:2]
+    window = spec.window_length
     feat.fit_normalisation(df.iloc[split.train], spec)
     x = feat.compute(df, spec)
     keys = df[spec.key_column].to_numpy() if spec.key_column else None
     idx = win.window_indices(len(df), window, keys)
-    y = df["isFraud"].to_numpy().astype(np.int64)
-    log(f"[{variant}/{protocol}] rows: train {len(split.train)} ({y[split.train].sum()} fraud), "
+    log(f"[{tag}] rows: train {len(split.train)} ({y[split.train].sum()} fraud), "
         f"val {len(split.val)} ({y[split.val].sum()}), test {len(split.test)} ({y[split.test].sum()})")
 
     tw, tv, ty = resample.balanced_windows(x, idx[split.train], y[split.train], max_windows, cfg.seed)
-    log(f"[{variant}/{protocol}] training on {len(ty)} resampled windows ({ty.sum()} fraud)")
+    log(f"[{tag}] training on {len(ty)} resampled windows ({ty.sum()} fraud)")
     model, history = train_crnn(tw, tv, ty, x, idx[split.val], y[split.val], cfg, checkpoint=checkpoint, log=log)
 
     z_val, _ = predict(model, x, idx[split.val])
     z_test, att_test = predict(model, x, idx[split.test])
     platt = metrics.fit_platt(z_val, y[split.val]) if y[split.val].sum() else (1.0, 0.0)
     if not y[split.val].sum():
-        log(f"[{variant}/{protocol}] no fraud in the validation split: thresholds and calibration left neutral")
+        log(f"[{tag}] no fraud in the validation split: thresholds and calibration left neutral")
     p_val = metrics.apply_platt(z_val, *platt)
     p_test = metrics.apply_platt(z_test, *platt)
     risk = risk_settings(y[split.val], p_val, platt, float(y[split.train].mean()))

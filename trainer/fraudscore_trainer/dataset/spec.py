@@ -1,0 +1,93 @@
+"""From a description and the training rows to the model file's feature spec
+(features.Spec): the columns the scorer reads, the features the core computes
+from them, and the window. Vocabularies come from the training rows only."""
+import pandas as pd
+
+from .. import features as feat
+from .description import SECONDS_PER_DAY, Description
+
+UNKNOWN = "__unknown__"   # the vocabulary entry unseen (and missing) categories map to
+MAX_ONE_HOT = 16          # categorical columns with at most this many entries are one-hot encoded
+
+
+def vocabulary(values: pd.Series, col) -> list:
+    """The column's N most frequent training values (ties by value), plus the unknown bucket."""
+    counts = values.dropna().value_counts()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = [w for w, _ in ranked[:col.max_categories] if w != UNKNOWN]
+    return words + [UNKNOWN] if col.unknown == "bucket" else words
+
+
+def _numeric_column(c) -> feat.Column:
+    refuse = c.missing == "refuse"
+    return feat.Column(c.name, feat.NUMERIC, missing_allowed=not refuse, missing_value=0.0 if refuse else c.missing,
+                       min_value=c.min)
+
+
+def _categorical(c, train: pd.DataFrame):
+    words = vocabulary(train[c.name], c)
+    if not words:
+        raise ValueError(f"categorical column {c.name!r} has no value in the training rows")
+    bucket = c.unknown == "bucket"
+    column = feat.Column(c.name, feat.CATEGORICAL, vocabulary=words, missing_allowed=bucket,
+                         missing_value=float(len(words) - 1) if bucket else 0.0,
+                         unknown_index=len(words) - 1 if bucket else -1)
+    if len(words) <= MAX_ONE_HOT:
+        features = [feat.Feature(f"{c.name}={w}", feat.OP_ONE_HOT, c.name, parameter=float(i), reason_code=c.name,
+                                 normalise=False)
+                    for i, w in enumerate(words)]
+    else:
+        features = [feat.Feature(c.name, feat.OP_CATEGORY_INDEX, c.name)]
+    return column, features
+
+
+def _derived(d, description: Description, columns: dict) -> feat.Feature:
+    log1p = d.transform == "log1p"
+    if d.op == "difference":
+        return feat.Feature(d.name, feat.OP_DIFFERENCE, d.a, d.b, log1p=log1p, clip_min=d.clip_min, clip_max=d.clip_max)
+    if d.op == "ratio":
+        return feat.Feature(d.name, feat.OP_RATIO, d.a, d.b, parameter=d.parameter, log1p=log1p, clip_min=d.clip_min,
+                            clip_max=d.clip_max)
+    if d.op == "time_of_day":
+        time = description.columns[d.a]
+        columns.setdefault(time.name, feat.Column(time.name, feat.TIME, missing_allowed=False))
+        day = SECONDS_PER_DAY.get(time.format, d.parameter)   # a step time: its steps per day
+        return feat.Feature(d.name, feat.OP_MODULO, d.a, parameter=day)
+    if d.op == "prefix_flag":
+        return feat.Feature(d.name, feat.OP_PREFIX_FLAG, d.a, text=d.text, normalise=False)
+    raise ValueError(f"unknown derived op {d.op!r}")
+
+
+def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
+    """The feature spec for this description, fitted on `train` (vocabularies); the caller
+    fits normalisation and ranges (features.fit_normalisation) on the same rows."""
+    columns, features = {}, []
+    key = description.key if description.window_mode == "per_key" else None
+    if key is not None:
+        columns[key.name] = feat.Column(key.name, feat.IDENTIFIER, missing_allowed=False)
+    for c in description.features():
+        if c.type == "numeric":
+            columns[c.name] = _numeric_column(c)
+            if not c.direct:
+                continue
+            features.append(feat.Feature(c.name, feat.OP_VALUE, c.name, log1p=c.transform == "log1p",
+                                         clip_min=c.clip_min, clip_max=c.clip_max))
+        else:
+            columns[c.name], more = _categorical(c, train)
+            features += more
+    for d in description.derived:
+        if d.op == "prefix_flag" and d.a not in columns:
+            columns[d.a] = feat.Column(d.a, feat.IDENTIFIER, missing_allowed=False)
+        features.append(_derived(d, description, columns))
+    order = list(description.columns)   # columns in the order the description lists them
+    ordered = sorted(columns.values(), key=lambda col: order.index(col.name))
+    time = description.time
+    return feat.Spec(ordered, features, window_length=description.window_length,
+                     window_mode=feat.WINDOW_PER_KEY if key is not None else feat.WINDOW_GLOBAL,
+                     key_column=key.name if key is not None else None,
+                     time_column=time.name if time is not None and time.name in columns else None)
+
+
+def describe_features(spec: feat.Spec) -> str:
+    """One line per feature for logs."""
+    return ", ".join(spec.feature_names)

@@ -1,0 +1,54 @@
+"""Model families as plug-ins. A family module builds a `Family` and calls
+`register` once; the shared pipeline (own_data.py) and the command line look
+families up here and never name one. Adding a family: a module in this folder
+and its line in `_MODULES`."""
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable, Dict, Tuple
+
+_MODULES = ("crnn",)   # the families trained from a dataset description
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str                  # as on the command line and in fs_kind_name()
+    summary: str               # one line for --help and the model card
+    window_modes: Tuple[str, ...]  # description window modes it can train
+    # fit(frame, spec, y, split, options, log) -> result dict with at least: model, spec, risk, history,
+    # test (metrics.summary), baselines (name -> {"test": summary}), p_test, y, split, train_windows
+    fit: Callable
+    # model_bytes(name, description_text, result, provenance) -> bytes of the model file
+    model_bytes: Callable
+    # write_golden(path, result, rows_frame) -> number of rows written (tests/golden format)
+    write_golden: Callable
+    # network_text(result) -> one paragraph for the model card
+    network_text: Callable
+
+
+_REGISTRY: Dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    if family.name in _REGISTRY:
+        raise ValueError(f"family {family.name!r} registered twice")
+    _REGISTRY[family.name] = family
+    return family
+
+
+def _load():
+    for module in _MODULES:
+        import_module(f"{__name__}.{module}")
+
+
+def get(name: str) -> Family:
+    if not _REGISTRY:
+        _load()
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown family {name!r}; known: {', '.join(names())}")
+    return _REGISTRY[name]
+
+
+def names():
+    if not _REGISTRY:
+        _load()
+    return sorted(_REGISTRY)

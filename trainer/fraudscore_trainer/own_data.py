@@ -1,0 +1,220 @@
+"""The build pipeline for users' own data, shared by every family:
+description -> strict read -> time-ordered split -> feature spec (fitted on the
+training rows) -> the family's fit (with LR/RF/XGBoost on the same split) ->
+model file -> golden vectors -> report -> model card, all under --out.
+
+`fraudscore-train build --description data.toml --family crnn --out DIR --name NAME`
+"""
+import datetime
+import json
+import platform
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, families, metrics, report, signing
+from . import golden as golden_rows
+from .dataset import DataError, DescriptionError, load, read
+from .dataset.spec import build_spec
+from .modelcard import _features as features_table
+from .modelcard import _table, blank_line_before_headings
+from .pipeline import split_by_time
+
+GOLDEN_ROWS = 400
+
+
+class BuildError(ValueError):
+    """A build that cannot go on (said plainly, never a traceback)."""
+
+
+def add_arguments(p):
+    """The options of `build --description` (beside the PaySim build's shared ones: --epochs,
+    --max-windows, --seed, --threads, --signing-key, --no-progress)."""
+    g = p.add_argument_group("your own data (a dataset description)")
+    g.add_argument("--description", help="the dataset description (TOML; `describe` drafts one)")
+    g.add_argument("--family", choices=families.names(), help="the model family to train")
+    g.add_argument("--out", help="folder for NAME.fsmodel, NAME.md, NAME.golden.csv, NAME-report/")
+    g.add_argument("--name", help="model name (letters, digits, '-', '_', '.')")
+    g.add_argument("--max-rows", type=int, default=0, help="use only the first N rows in time order (0: all)")
+    g.add_argument("--force", action="store_true", help="overwrite NAME's files in --out if they exist")
+
+
+PAYSIM_ONLY = ("data", "simulate_rows", "variant", "paper_epochs", "skip_paper_protocol")
+
+
+def _outputs(out: Path, name: str):
+    return {"model": out / f"{name}.fsmodel", "card": out / f"{name}.md", "golden": out / f"{name}.golden.csv",
+            "report": out / f"{name}-report"}
+
+
+def _check_outputs(args):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", args.name):
+        raise BuildError(f"--name {args.name!r}: use letters, digits, '-', '_' and '.'")
+    paths = _outputs(Path(args.out), args.name)
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not args.force:
+        raise BuildError(f"would overwrite {', '.join(existing)}; choose another --out or --name, or pass --force")
+    return paths
+
+
+def prepare(args, log):
+    """(description, dataset, split, spec) after every check; raises DescriptionError,
+    DataError or BuildError with a plain message."""
+    description = load(args.description)
+    family = families.get(args.family)
+    if description.window_mode not in family.window_modes:
+        raise BuildError(f"family {family.name} trains windows {', '.join(family.window_modes)}; the description "
+                         f"asks for {description.window_mode!r}")
+    data = read(description)
+    for w in data.warnings:
+        log(f"warning: {w}")
+    if args.max_rows and args.max_rows < len(data):
+        data.frame = data.frame.iloc[:args.max_rows].reset_index(drop=True)
+        data.y, data.time = data.y[:args.max_rows], data.time[:args.max_rows]
+        log(f"using the first {args.max_rows:,} rows in time order (--max-rows)")
+    split = split_by_time(data.time)
+    y = data.y
+    if len(split.train) == 0 or y[split.train].sum() == 0:
+        raise DataError(f"no fraud in the training period (the first 60% of rows by {_time_name(description)}: "
+                        f"{len(split.train):,} rows): nothing to learn from; use more data")
+    if y[split.test].sum() == 0:
+        log("warning: no fraud in the test period (the last 20% of rows): test figures are undefined")
+    spec = build_spec(description, data.frame.iloc[split.train])
+    return description, data, split, spec
+
+
+def _time_name(description):
+    return repr(description.time.name) if description.time else "row order"
+
+
+def run(args, log=print):
+    started = time.time()
+    paths = _check_outputs(args)
+    description, data, split, spec = prepare(args, log)
+    family = families.get(args.family)
+    log(f"data: {len(data):,} rows, {int(data.y.sum()):,} fraud; features: {', '.join(spec.feature_names)}")
+    result = family.fit(data.frame, spec, data.y, split, args, log)
+    data_text = (f"{', '.join(p.name for p in description.paths())}: {len(data):,} rows, {int(data.y.sum()):,} "
+                 f"fraud ({data.y.mean():.2%}), described by `{Path(args.description).name}`.")
+    provenance = _provenance(args, description, data, result, data_text)
+    model_bytes = family.model_bytes(args.name, f"{family.name} trained on {description.name}", result, provenance)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    signing.write_model(paths["model"], model_bytes, args.signing_key)
+    log(f"wrote {paths['model']} ({len(model_bytes):,} bytes)")
+    rows = golden_rows.select_rows(data.frame, spec, split.test, GOLDEN_ROWS, args.seed, labels=data.y)
+    n = family.write_golden(paths["golden"], result, data.frame.iloc[rows].reset_index(drop=True))
+    log(f"wrote {paths['golden']} ({n} rows)")
+    _write_report(paths["report"], args, family, result, data_text)
+    _write_card(paths, args, family, description, data, result, data_text, len(model_bytes))
+    log(f"wrote {paths['report'] / 'report.md'} and {paths['card']}")
+    log(f"done in {time.time() - started:.0f} s")
+    return result
+
+
+def _provenance(args, description, data, result, data_text):
+    config = {k: v for k, v in vars(args).items() if k not in ("func", "command", "signing_key")}
+    config.update(family=args.family, train_windows=result["train_windows"], epochs_run=len(result["history"]),
+                  python=platform.python_version(),
+                  description_text=Path(args.description).read_text(encoding="utf-8"))
+    pairs = report.metrics_for_model_file(result["test"], "time_split")
+    return {"trainer_version": __version__,
+            "created_utc": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+            "data_fingerprint": data.fingerprint, "data_description": data_text, "seed": args.seed,
+            "config": {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
+            "metrics": pairs}
+
+
+def _comparison_rows(family, result):
+    rows = [(f"{family.name} (ours)", result["test"])]
+    rows += [(name, b["test"]) for name, b in result.get("baselines", {}).items()]
+    return rows
+
+
+def _write_report(folder: Path, args, family, result, data_text):
+    from .build import _plots
+    folder.mkdir(parents=True, exist_ok=True)
+    split = result["split"]
+    context = {
+        "title": f"Evaluation: {args.name}", "model": f"{family.name}: {family.network_text(result)}",
+        "data": data_text,
+        "protocols": [{"name": "time-ordered split",
+                       "description": "Train on the first 60% of rows in time order, validate on the next 20%, test "
+                                      "on the last 20%, at the natural fraud prevalence. The baselines see the same "
+                                      "windows, flattened.",
+                       "rows": dict(_comparison_rows(family, result)),
+                       "threshold_note": "Thresholds tuned for max F1 on the validation split."}],
+        "paper": None,
+        "calibration": metrics.calibration_table(result["y"][split.test], result["p_test"])
+        if result["y"][split.test].sum() else None,
+        "plots": _plots(result, folder) if result["y"][split.test].sum() else {},
+        "extra_sections": [],
+    }
+    report.write_report(folder / "report.md", context)
+
+
+def _write_card(paths, args, family, description, data, result, data_text, size):
+    spec, risk = result["spec"], result["risk"]
+    window = (f"the last {spec.window_length} rows of the same `{spec.key_column}`" if spec.key_column
+              else f"the last {spec.window_length} rows of the stream")
+    excluded = description.excluded()
+    ranged = sum(1 for f in spec.features if not np.isnan(f.range_min))
+    parts = [
+        f"# {args.name}\n",
+        f"A `{family.name}` model ({family.summary}) trained on `{description.name}` with the trainer's "
+        f"own-data path.\n",
+        "## Use\n",
+        f"`fraudscore score {paths['model'].name} transactions.csv` — the CSV needs the columns "
+        + ", ".join(f"`{c.name}`" for c in spec.columns) + "; other columns are ignored. "
+        f"Each row is scored on {window}, oldest first; send rows in time order.\n",
+        "## Data\n",
+        f"{data_text}\n\nTraining data fingerprint (SHA-256): `{data.fingerprint}`. Model file: {size:,} bytes.\n",
+        "## Known at decision time\n",
+        "The model reads only columns the description marks `known_at_decision = true`: "
+        + ", ".join(f"`{c.name}`" for c in description.features()) + ".\n"
+        + ("Never read (known only after the payment): " + ", ".join(f"`{c.name}`" for c in excluded) + ".\n"
+           if excluded else "No column is marked as known only after the payment.\n"),
+        "## Features\n", features_table(spec),
+        f"\nInput ranges: {ranged} of {len(spec.features)} features carry their training range; a value beyond it "
+        f"(widened by {spec.range_margin:g} of its width) is clipped, counted in `out_of_range` and never "
+        "approved without a look.\n",
+        "## Network\n", family.network_text(result) + "\n",
+        "## Evaluation — time-ordered split\n",
+        f"Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20% "
+        f"({result['test']['positives']} fraud in {result['test']['n']:,} test rows).\n\n",
+        _table(_comparison_rows(family, result)),
+        "\n## Thresholds and bands\n",
+        f"- `block` at or above **{risk['decision_threshold']:.6g}** (max F1 on validation);\n"
+        f"- `step_up` at or above **{risk['review_threshold']:.6g}** (catches 95% of validation fraud);\n"
+        f"- bands: low < {risk['band_cuts'][0]:.6g} ≤ medium < {risk['band_cuts'][1]:.6g} ≤ high < "
+        f"{risk['band_cuts'][2]:.6g} ≤ critical.\n",
+        "\n## Known limits\n",
+        "- Probabilities are calibrated (Platt scaling) at the validation split's prevalence; recalibrate if the "
+        "fraud rate in service differs.\n"
+        "- Figures come from one time-ordered split of this data; check them on later data before relying on "
+        "the thresholds.\n",
+        f"\nFull report: [{paths['report'].name}/report.md]({paths['report'].name}/report.md).\n",
+        "\n## Rebuild\n",
+        f"```\nfraudscore-train build --description {args.description} --family {family.name} --out {args.out} "
+        f"--name {args.name} --epochs {args.epochs} --max-windows {args.max_windows} --seed {args.seed}"
+        + (f" --max-rows {args.max_rows}" if args.max_rows else "") + "\n```\n",
+    ]
+    text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    paths["card"].write_text(blank_line_before_headings(text), encoding="utf-8")
+
+
+def main_build(args, parser_defaults):
+    """The `build --description` command: plain messages for every user error."""
+    missing = [f"--{o}" for o in ("family", "out", "name") if not getattr(args, o)]
+    if missing:
+        raise SystemExit(f"fraudscore-train: error: build --description also needs {', '.join(missing)}")
+    clash = [f"--{o.replace('_', '-')}" for o in PAYSIM_ONLY if getattr(args, o) != parser_defaults[o]]
+    if clash:
+        raise SystemExit(f"fraudscore-train: error: {', '.join(clash)} belong to the PaySim build, not to "
+                         "build --description")
+    try:
+        run(args, log=lambda m: print(m, flush=True))
+    except (DescriptionError, DataError, BuildError) as e:
+        raise SystemExit(f"fraudscore-train: error: {e}")

@@ -1,0 +1,310 @@
+"""Users' own data (issue 11): the dataset description and its strict checks,
+`describe`, and a crnn trained end to end from a description of the Sparkov
+card transactions (a schema unlike PaySim's), scored by the C++ core."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TRAINER = Path(__file__).resolve().parents[1]
+SHARED = TRAINER.parents[1] / "shared" / "data"
+SPARKOV = SHARED / "sparkov_cards_2023.csv.gz"
+
+from fraudscore_trainer import features as feat  # noqa: E402
+from fraudscore_trainer.dataset import DataError, DescriptionError, from_dict, load, read  # noqa: E402
+from fraudscore_trainer.dataset.describe import draft  # noqa: E402
+from fraudscore_trainer.dataset.spec import UNKNOWN, build_spec  # noqa: E402
+
+
+def _require_sparkov(test):
+    if not SPARKOV.exists():
+        test.fail(f"{SPARKOV} is missing: the repository expects ../shared/data beside it (see shared/data/README.md)")
+
+
+def _base():
+    return {
+        "version": 1, "name": "t", "data": {"files": ["rows.csv"]},
+        "window": {"length": 3, "mode": "per_key"},
+        "columns": {
+            "card": {"role": "key"},
+            "ts": {"role": "time", "format": "unix_seconds"},
+            "amount": {"role": "feature", "type": "numeric", "known_at_decision": True, "min": 0,
+                       "transform": "log1p"},
+            "kind": {"role": "feature", "type": "categorical", "known_at_decision": True},
+            "settled": {"role": "feature", "type": "numeric", "known_at_decision": False},
+            "fraud": {"role": "label", "positive": 1},
+        },
+    }
+
+
+ROWS = textwrap.dedent("""\
+    card,ts,amount,kind,settled,fraud
+    A,100,10.5,pos,1,0
+    B,101,20,web,1,0
+    A,102,30,pos,0,1
+    B,103,5,web,1,0
+    A,104,7,atm,1,0
+    C,105,9,pos,1,0
+    """)
+
+
+class DescriptionChecks(unittest.TestCase):
+    def _error(self, mutate, fragment):
+        d = _base()
+        mutate(d)
+        with self.assertRaises(DescriptionError) as ctx:
+            from_dict(d)
+        self.assertIn(fragment, str(ctx.exception))
+
+    def test_a_good_description_reads(self):
+        d = from_dict(_base())
+        self.assertEqual(d.label.name, "fraud")
+        self.assertEqual(d.key.name, "card")
+        self.assertEqual([c.name for c in d.features()], ["amount", "kind"])
+        self.assertEqual([c.name for c in d.excluded()], ["settled"])
+
+    def test_every_mistake_is_named(self):
+        self._error(lambda d: d["columns"]["amount"].update(colour="red"), "unknown field 'colour'")
+        self._error(lambda d: d["columns"]["amount"].pop("known_at_decision"), "known when a payment is scored")
+        self._error(lambda d: d["columns"]["card"].update(role="label"), "2 columns have role = \"label\"")
+        self._error(lambda d: d["columns"].pop("fraud"), "no column has role = \"label\"")
+        self._error(lambda d: d["columns"].pop("card"), "needs a column with role = \"key\"")
+        self._error(lambda d: d["columns"]["ts"].update(format="sometimes"), "not a strftime pattern")
+        self._error(lambda d: d["columns"]["amount"].update(type="text"), "'text' is not one of")
+        self._error(lambda d: d["columns"]["amount"].update(min="zero"), "'zero' is not a number")
+        self._error(lambda d: d.pop("version"), "version = 1 is required")
+        self._error(lambda d: d["window"].update(length=0), "outside 1..512")
+        self._error(lambda d: d.update(derived=[{"name": "x", "op": "difference", "a": "amount", "b": "nope"}]),
+                    "no described column 'nope'")
+        self._error(lambda d: d.update(derived=[{"name": "x", "op": "difference", "a": "amount", "b": "settled"}]),
+                    "known at decision time")
+        self._error(lambda d: d["columns"]["amount"].update(direct=False), "no derived feature reads it")
+
+    def test_toml_errors_are_plain(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "d.toml"
+            path.write_text("version = 1\nname = \n")
+            with self.assertRaises(DescriptionError) as ctx:
+                load(path)
+            self.assertIn("not valid TOML", str(ctx.exception))
+            with self.assertRaises(DescriptionError):
+                load(Path(tmp) / "absent.toml")
+
+
+class DataChecks(unittest.TestCase):
+    def _read(self, text, mutate=None):
+        d = _base()
+        if mutate:
+            mutate(d)
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "rows.csv").write_text(text)
+            return read(from_dict(d, base_dir=Path(tmp)))
+
+    def _error(self, text, fragment, mutate=None):
+        with self.assertRaises(DataError) as ctx:
+            self._read(text, mutate)
+        self.assertIn(fragment, str(ctx.exception))
+
+    def test_good_rows(self):
+        data = self._read(ROWS)
+        self.assertEqual(list(data.y), [0, 0, 1, 0, 0, 0])
+        self.assertEqual(len(data), 6)
+        self.assertTrue(any("1 of 3 keys" in w for w in data.warnings))   # card C has one row
+
+    def test_missing_column_names_it_and_the_file_columns(self):
+        self._error(ROWS.replace("settled", "settled_at"), "no column 'settled'")
+
+    def test_a_value_that_does_not_parse_names_line_column_and_value(self):
+        self._error(ROWS.replace("20,web", "2O,web"), "rows.csv, line 3, column 'amount': '2O' is not a finite number")
+        self._error(ROWS.replace("5,web", "-5,web"), "below the described min 0")
+        self._error(ROWS.replace("B,103", "B,soon"), "line 5, column 'ts': 'soon' is not a finite number")
+
+    def test_the_label_must_be_binary_with_positives(self):
+        self._error(ROWS.replace("atm,1,0", "atm,1,2"), "3 distinct values")
+        self._error(ROWS.replace("pos,0,1", "pos,0,0"), "no row has the positive value 1")
+        self._error(ROWS.replace("atm,1,0", "atm,1,"), "the label is missing")
+
+    def test_a_missing_key_is_refused(self):
+        self._error(ROWS.replace("C,105", ",105"), "key column 'card': value is missing")
+
+    def test_rows_out_of_time_order_are_sorted_with_a_warning(self):
+        data = self._read(ROWS.replace("B,101", "B,109"))
+        self.assertTrue(any("earlier than the row before" in w for w in data.warnings))
+        self.assertTrue(np.all(np.diff(data.time) >= 0))
+        self.assertEqual(data.frame["card"].iloc[-1], "B")
+
+    def test_text_times_in_a_strftime_format(self):
+        text = ROWS.replace("ts", "when")
+        for i in range(6):
+            text = text.replace(f",10{i},", f",2024-01-0{i + 1} 10:00:00,")
+        data = self._read(text, lambda d: d["columns"].update(
+            when={"role": "time", "format": "%Y-%m-%d %H:%M:%S"}) or d["columns"].pop("ts"))
+        self.assertEqual(data.time[1] - data.time[0], 86400.0)
+        self._error(text.replace("2024-01-03", "2024-13-03"), "is not a time in format",
+                    lambda d: d["columns"].update(when={"role": "time", "format": "%Y-%m-%d %H:%M:%S"})
+                    or d["columns"].pop("ts"))
+
+    def test_undescribed_columns_are_a_stated_warning(self):
+        data = self._read(ROWS.replace("fraud\n", "fraud,extra\n").replace(",0\n", ",0,x\n").replace(",1\n", ",1,x\n"))
+        self.assertTrue(any("not in the description" in w and "extra" in w for w in data.warnings))
+
+    def test_the_spec_reads_only_known_columns_and_buckets_unseen_categories(self):
+        data = self._read(ROWS)
+        spec = build_spec(data.description, data.frame.iloc[:4])
+        self.assertEqual([c.name for c in spec.columns], ["card", "amount", "kind"])   # never 'settled'
+        kind = spec.column("kind")
+        self.assertEqual(kind.vocabulary[-1], UNKNOWN)
+        self.assertNotIn("atm", kind.vocabulary)                  # 'atm' is only after the training rows
+        feat.fit_normalisation(data.frame.iloc[:4], spec)
+        raw = feat.raw_features(data.frame, spec)
+        unknown_feature = spec.feature_names.index(f"kind={UNKNOWN}")
+        self.assertEqual(raw[4, unknown_feature], 1.0)           # the unseen 'atm' row is in the bucket,
+        self.assertEqual(feat.out_of_range(raw, spec)[4], 1)      # which training never filled: flagged
+        self.assertEqual(list(feat.out_of_range(raw, spec)[:4]), [0, 0, 0, 0])
+        self.assertEqual(spec.features[unknown_feature].std, 1.0)  # indicators stay 0/1
+
+
+class Describe(unittest.TestCase):
+    def test_sparkov_draft(self):
+        _require_sparkov(self)
+        text = draft(SPARKOV, sample_rows=20_000)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "d.toml"
+            path.write_text(text)
+            d = load(path)                       # the draft is a valid description as it stands
+        self.assertEqual(d.label.name, "is_fraud")
+        self.assertEqual(d.key.name, "cc_num")
+        self.assertEqual((d.time.name, d.time.format), ("unix_time", "unix_seconds"))
+        roles = {c.name: c.role for c in d.columns.values()}
+        self.assertEqual(roles["trans_num"], "ignored")
+        self.assertEqual(roles["job"], "ignored")            # the same in every row of a card
+        self.assertEqual(d.columns["amt"].transform, "log1p")
+        self.assertEqual(d.columns["category"].type, "categorical")
+
+    def test_flags_set_roles_and_a_wrong_flag_is_named(self):
+        _require_sparkov(self)
+        text = draft(SPARKOV, key="merchant", sample_rows=5_000)
+        self.assertIn('[columns.merchant]\nrole = "key"', text)
+        with self.assertRaises(DescriptionError) as ctx:
+            draft(SPARKOV, label="fraudulent", sample_rows=100)
+        self.assertIn("--label 'fraudulent'", str(ctx.exception))
+
+    def test_command_line(self):
+        _require_sparkov(self)
+        run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "describe", str(SPARKOV)], cwd=TRAINER,
+                             capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn('role = "label"', run.stdout)
+        bad = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "describe", "/nonexistent.csv"],
+                             cwd=TRAINER, capture_output=True, text=True)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("fraudscore-train: error: cannot read", bad.stderr)
+        self.assertNotIn("Traceback", bad.stderr)
+
+
+def _tool(env_name, relative):
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    found = sorted(TRAINER.parent.glob(f"build/*/{relative}"))
+    return str(found[0]) if found else None
+
+
+class BuildFromDescription(unittest.TestCase):
+    """The shipped Sparkov description -> a tiny crnn -> the core scores it like the trainer."""
+
+    def _build(self, out, *extra):
+        cmd = [sys.executable, "-m", "fraudscore_trainer", "build", "--description",
+               str(TRAINER / "descriptions/sparkov_cards.toml"), "--family", "crnn", "--out", str(out),
+               "--name", "sparkov-tiny", "--epochs", "1", "--max-windows", "600", "--max-rows", "8000",
+               "--no-progress", "--threads", "2", *extra]
+        return subprocess.run(cmd, cwd=TRAINER, capture_output=True, text=True)
+
+    def test_build_score_parity(self):
+        _require_sparkov(self)
+        parity = _tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+        cli = _tool("FRAUDSCORE_CLI", "cli/fraudscore")
+        if not parity or not cli:
+            self.skipTest("build the core first (golden_parity and fraudscore binaries not found)")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out"
+            run = self._build(out)
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
+            model, golden = out / "sparkov-tiny.fsmodel", out / "sparkov-tiny.golden.csv"
+            card = (out / "sparkov-tiny.md").read_text()
+            self.assertIn("## Known at decision time", card)
+            for name in ("logistic_regression", "random_forest", "xgboost"):
+                self.assertIn(f"| {name} |", card)
+            self.assertTrue((out / "sparkov-tiny-report" / "report.md").exists())
+            check = subprocess.run([parity, str(model), str(golden), "100"], capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+            self.assertIn(" 0 failed", check.stdout)
+            info = subprocess.run([cli, "info", str(model)], capture_output=True, text=True)
+            self.assertIn("kind: crnn", info.stdout)
+            self.assertIn("columns: cc_num merchant category amt lat long merch_lat merch_long unix_time",
+                          info.stdout)
+            # An unseen merchant and category fall into the unknown bucket; a negative amount is refused.
+            rows = pd.read_csv(golden, dtype=str).iloc[:3, :9]
+            rows.loc[0, "merchant"], rows.loc[1, "category"] = "A merchant never seen", "a new category"
+            rows.to_csv(Path(tmp) / "new.csv", index=False)
+            scored = subprocess.run([cli, "score", str(model), str(Path(tmp) / "new.csv")], capture_output=True,
+                                    text=True)
+            self.assertEqual(scored.returncode, 0, scored.stderr)
+            rows.loc[2, "amt"] = "-3"
+            rows.to_csv(Path(tmp) / "bad.csv", index=False)
+            refused = subprocess.run([cli, "score", str(model), str(Path(tmp) / "bad.csv")], capture_output=True,
+                                     text=True)
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("amt", refused.stderr)
+            # Nothing is overwritten unless asked.
+            again = self._build(out)
+            self.assertNotEqual(again.returncode, 0)
+            self.assertIn("would overwrite", again.stderr)
+            self.assertNotIn("Traceback", again.stderr)
+
+    def test_user_errors_are_plain(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            mixed = self._build(Path(tmp), "--data", "x.csv")
+            self.assertIn("belong to the PaySim build", mixed.stderr)
+            desc = Path(tmp) / "d.toml"
+            desc.write_text('version = 1\nname = "x"\n[data]\nfiles = ["rows.csv"]\n[columns.a]\nrole = "label"\n')
+            run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "build", "--description", str(desc),
+                                  "--family", "crnn", "--out", tmp, "--name", "x"], cwd=TRAINER,
+                                 capture_output=True, text=True)
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("fraudscore-train: error:", run.stderr)
+            self.assertNotIn("Traceback", run.stderr)
+
+    def test_no_fraud_in_the_training_period(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = ["card,ts,amount,kind,settled,fraud"] + [f"C{i % 3},{i},{i + 1},pos,1,{int(i >= 9)}"
+                                                             for i in range(10)]
+            (Path(tmp) / "rows.csv").write_text("\n".join(rows) + "\n")
+            desc = Path(tmp) / "d.toml"
+            desc.write_text(_toml(_base()))
+            run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "build", "--description", str(desc),
+                                  "--family", "crnn", "--out", str(Path(tmp) / "o"), "--name", "x"], cwd=TRAINER,
+                                 capture_output=True, text=True)
+            self.assertIn("no fraud in the training period", run.stderr)
+
+
+def _toml(d):
+    """A small TOML writer for the test descriptions."""
+    lines = [f"version = {d['version']}", f"name = {json.dumps(d['name'])}", "[data]",
+             f"files = {json.dumps(d['data']['files'])}", "[window]",
+             f"length = {d['window']['length']}", f"mode = {json.dumps(d['window']['mode'])}"]
+    for name, table in d["columns"].items():
+        lines.append(f"[columns.{name}]")
+        for k, v in table.items():
+            lines.append(f"{k} = {json.dumps(v)}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    unittest.main()
