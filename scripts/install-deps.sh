@@ -15,6 +15,8 @@ PACKAGES=(
   # the trainer (Python 3.11, Debian's CPU build of PyTorch)
   python3 python3-flatbuffers python3-torch python3-sklearn python3-numpy python3-pandas
   python3-matplotlib python3-imblearn python3-xgboost python3-tqdm python3-nacl
+  # the trainer as a package in a virtual environment (trainer/pyproject.toml)
+  python3-venv python3-pip
   "$@"
 )
 missing=()
