@@ -7,10 +7,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _build(args):
+def _build(args, defaults):
     if args.description:
         from . import own_data
-        return own_data.main_build(args, args.parser_defaults)
+        return own_data.main_build(args, defaults)
+    stray = [o for o in ("family", "out", "name", "max_rows", "force", "threshold")
+             if getattr(args, o) != defaults[o]]
+    if stray:
+        raise SystemExit(f"fraudscore-train: error: --{stray[0].replace('_', '-')} needs --description (a dataset "
+                         "description of your data; `describe` drafts one)")
     import tempfile
     from .build import build_variant
     from .paysim_data import fingerprint, load_paysim
@@ -87,7 +92,7 @@ def main(argv=None):
                    help="resumable per-epoch checkpoints ('' to disable)")
     b.add_argument("--no-progress", action="store_true")
     b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
-    b.set_defaults(func=_build)
+    b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
     s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
     s.add_argument("rest", nargs=argparse.REMAINDER)
     s.set_defaults(func=lambda a: __import__("fraudscore_trainer.paysim_sim", fromlist=["main"]).main(a.rest))
@@ -119,7 +124,6 @@ def main(argv=None):
     signing.add_keygen_arguments(k)
     k.set_defaults(func=signing.run_keygen)
     args = parser.parse_args(argv)
-    args.parser_defaults = {a.dest: a.default for a in b._actions}
     args.func(args)
 
 

@@ -95,7 +95,8 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
         metric_pairs += report.metrics_for_model_file(paper["test"], "paper_split")
     if sample:
         metric_pairs += report.metrics_for_model_file(sample, "real_sample")
-    config = {k: v for k, v in vars(args).items() if k not in ("func", "command")}
+    own_data_options = ("description", "family", "out", "name", "max_rows", "force", "threshold")
+    config = {k: v for k, v in vars(args).items() if k not in ("func", "command") + own_data_options}
     config.update(variant=variant, train_windows=honest["train_windows"], epochs_run=len(honest["history"]),
                   torch=torch.__version__, python=platform.python_version())
     provenance = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, families, metrics, report, signing
+from . import __version__, families, metrics, operating_point, report, signing
 from . import golden as golden_rows
 from .dataset import DataError, DescriptionError, load, read
 from .dataset.spec import build_spec
@@ -39,6 +39,9 @@ def add_arguments(p):
     g.add_argument("--name", help="model name (letters, digits, '-', '_', '.')")
     g.add_argument("--max-rows", type=int, default=0, help="use only the first N rows in time order (0: all)")
     g.add_argument("--force", action="store_true", help="overwrite NAME's files in --out if they exist")
+    g.add_argument("--threshold", default="max_f1", help="how the block threshold is chosen on validation: max_f1 "
+                   "(default), alert_rate:R (block about a share R of payments), recall:R (catch at least R of "
+                   "fraud) or cost:C (a missed fraud costs C false alarms)")
 
 
 PAYSIM_ONLY = ("data", "simulate_rows", "variant", "paper_epochs", "skip_paper_protocol")
@@ -91,6 +94,8 @@ def _time_name(description):
 
 def run(args, log=print):
     started = time.time()
+    if getattr(args, "policy", None) is None:
+        args.policy = operating_point.parse(getattr(args, "threshold", "max_f1"))
     paths = _check_outputs(args)
     description, data, split, spec = prepare(args, log)
     family = families.get(args.family)
@@ -115,7 +120,8 @@ def run(args, log=print):
 
 
 def _provenance(args, description, data, result, data_text):
-    config = {k: v for k, v in vars(args).items() if k not in ("func", "command", "signing_key")}
+    config = {k: v for k, v in vars(args).items() if k not in ("func", "command", "signing_key", "policy",
+                                                            "parser_defaults")}
     config.update(family=args.family, train_windows=result["train_windows"], epochs_run=len(result["history"]),
                   python=platform.python_version(),
                   description_text=Path(args.description).read_text(encoding="utf-8"))
@@ -155,6 +161,14 @@ def _write_report(folder: Path, args, family, result, data_text):
     report.write_report(folder / "report.md", context)
 
 
+def _curve(result):
+    split, y = result["split"], result["y"]
+    if not y[split.val].sum():
+        return "(no fraud in the validation split: no curve)\n"
+    rows = operating_point.curve(y[split.val], result["p_val"], result["risk"]["decision_threshold"])
+    return operating_point.curve_table(rows)
+
+
 def _write_card(paths, args, family, description, data, result, data_text, size):
     spec, risk = result["spec"], result["risk"]
     window = (f"the last {spec.window_length} rows of the same `{spec.key_column}`" if spec.key_column
@@ -185,8 +199,11 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         f"Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20% "
         f"({result['test']['positives']} fraud in {result['test']['n']:,} test rows).\n\n",
         _table(_comparison_rows(family, result)),
+        "\n## Operating point\n",
+        f"The block threshold gives {args.policy.describe()} (`--threshold {args.policy}`). Around it, on the "
+        "validation split:\n\n" + _curve(result),
         "\n## Thresholds and bands\n",
-        f"- `block` at or above **{risk['decision_threshold']:.6g}** (max F1 on validation);\n"
+        f"- `block` at or above **{risk['decision_threshold']:.6g}** (`--threshold {args.policy}` on validation);\n"
         f"- `step_up` at or above **{risk['review_threshold']:.6g}** (catches 95% of validation fraud);\n"
         f"- bands: low < {risk['band_cuts'][0]:.6g} ≤ medium < {risk['band_cuts'][1]:.6g} ≤ high < "
         f"{risk['band_cuts'][2]:.6g} ≤ critical.\n",
@@ -214,6 +231,10 @@ def main_build(args, parser_defaults):
     if clash:
         raise SystemExit(f"fraudscore-train: error: {', '.join(clash)} belong to the PaySim build, not to "
                          "build --description")
+    try:
+        args.policy = operating_point.parse(args.threshold)
+    except ValueError as e:
+        raise SystemExit(f"fraudscore-train: error: {e}")
     try:
         run(args, log=lambda m: print(m, flush=True))
     except (DescriptionError, DataError, BuildError) as e:

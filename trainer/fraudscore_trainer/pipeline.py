@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import features as feat
-from . import metrics, resample
+from . import metrics, operating_point, resample
 from . import windows as win
 from .inference import predict
 from .training import TrainConfig, train_crnn
@@ -60,12 +60,13 @@ def split_rows(df, protocol, seed):
     raise ValueError(f"unknown protocol {protocol!r}")
 
 
-def risk_settings(y_val, p_val, platt, prevalence):
+def risk_settings(y_val, p_val, platt, prevalence, policy=None):
+    """`policy`: an operating_point.Policy for the block threshold (default: max F1)."""
     if y_val.sum() == 0:
         # Nothing to tune on (tiny data): neutral settings, said so in the log.
         return {"decision_threshold": 0.5, "review_threshold": 0.25, "band_cuts": [0.125, 0.25, 0.5],
                 "platt": platt, "prevalence": prevalence}
-    decision = metrics.tune_threshold_max_f1(y_val, p_val)
+    decision = operating_point.choose(policy, y_val, p_val) if policy else metrics.tune_threshold_max_f1(y_val, p_val)
     review = min(metrics.threshold_for_recall(y_val, p_val, REVIEW_RECALL), decision)
     # Bands: low below half the review threshold, medium up to review, high up
     # to the decision threshold, critical at or above it.
@@ -82,7 +83,7 @@ def run(df, variant, protocol, cfg: TrainConfig, max_windows=100_000, window=10,
 
 
 def run_spec(df, spec, y, split: Split, cfg: TrainConfig, tag="crnn", max_windows=100_000, checkpoint=None, log=print,
-             with_baselines=True):
+             with_baselines=True, policy=None):
     """Train and evaluate a crnn on `spec` over rows `df` with labels `y` (int64 0/1) and
     split `split`; returns a dict with the model, spec, risk settings, validation/test
     scores and summaries (and the baselines' when asked)."""
@@ -106,7 +107,7 @@ def run_spec(df, spec, y, split: Split, cfg: TrainConfig, tag="crnn", max_window
         log(f"[{tag}] no fraud in the validation split: thresholds and calibration left neutral")
     p_val = metrics.apply_platt(z_val, *platt)
     p_test = metrics.apply_platt(z_test, *platt)
-    risk = risk_settings(y[split.val], p_val, platt, float(y[split.train].mean()))
+    risk = risk_settings(y[split.val], p_val, platt, float(y[split.train].mean()), policy)
     out = {
         "variant": variant, "protocol": protocol, "spec": spec, "model": model, "history": history,
         "risk": risk, "split": split, "x": x, "indices": idx, "y": y,

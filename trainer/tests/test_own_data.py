@@ -171,6 +171,37 @@ class DataChecks(unittest.TestCase):
         self.assertEqual(spec.features[unknown_feature].std, 1.0)  # indicators stay 0/1
 
 
+class OperatingPoints(unittest.TestCase):
+    def setUp(self):
+        rng = np.random.default_rng(3)
+        self.y = (rng.random(5000) < 0.05).astype(int)
+        self.p = np.clip(rng.normal(0.2 + 0.4 * self.y, 0.15), 0, 1)
+
+    def test_each_policy_meets_its_target(self):
+        from fraudscore_trainer import metrics, operating_point as op
+        t = op.choose(op.parse("alert_rate:0.02"), self.y, self.p)
+        self.assertLessEqual((self.p >= t).mean(), 0.02)
+        self.assertGreater((self.p >= t).mean(), 0.019)
+        t = op.choose(op.parse("recall:0.9"), self.y, self.p)
+        self.assertGreaterEqual(metrics.at_threshold(self.y, self.p, t)["recall"], 0.9)
+        t = op.choose(op.parse("cost:20"), self.y, self.p)
+        cost = lambda th: 20 * ((self.p < th) & (self.y == 1)).sum() + ((self.p >= th) & (self.y == 0)).sum()
+        self.assertEqual(cost(t), min(cost(th) for th in np.unique(self.p)))
+        cheap = op.choose(op.parse("cost:1"), self.y, self.p)
+        self.assertGreater(cheap, t)      # cheaper misses: block less
+        rows = op.curve(self.y, self.p, t)
+        self.assertEqual(sum(r["chosen"] for r in rows), 1)
+        self.assertIn("**(chosen)**", op.curve_table(rows))
+
+    def test_bad_policies_are_named(self):
+        from fraudscore_trainer import operating_point as op
+        for text, fragment in (("best", "use one of"), ("alert_rate:2", "must be in (0, 1)"),
+                               ("recall:x", "'x' is not a number"), ("cost:0", "must be > 0")):
+            with self.assertRaises(ValueError) as ctx:
+                op.parse(text)
+            self.assertIn(fragment, str(ctx.exception))
+
+
 class Describe(unittest.TestCase):
     def test_sparkov_draft(self):
         _require_sparkov(self)
@@ -223,7 +254,7 @@ class BuildFromDescription(unittest.TestCase):
         cmd = [sys.executable, "-m", "fraudscore_trainer", "build", "--description",
                str(TRAINER / "descriptions/sparkov_cards.toml"), "--family", "crnn", "--out", str(out),
                "--name", "sparkov-tiny", "--epochs", "1", "--max-windows", "600", "--max-rows", "8000",
-               "--no-progress", "--threads", "2", *extra]
+               "--no-progress", "--threads", "2", "--threshold", "recall:0.8", *extra]
         return subprocess.run(cmd, cwd=TRAINER, capture_output=True, text=True)
 
     def test_build_score_parity(self):
@@ -239,6 +270,8 @@ class BuildFromDescription(unittest.TestCase):
             model, golden = out / "sparkov-tiny.fsmodel", out / "sparkov-tiny.golden.csv"
             card = (out / "sparkov-tiny.md").read_text()
             self.assertIn("## Known at decision time", card)
+            self.assertIn("`--threshold recall:0.8`", card)
+            self.assertIn("**(chosen)**", card)
             for name in ("logistic_regression", "random_forest", "xgboost"):
                 self.assertIn(f"| {name} |", card)
             self.assertTrue((out / "sparkov-tiny-report" / "report.md").exists())
