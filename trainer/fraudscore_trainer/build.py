@@ -40,7 +40,8 @@ def sample_path_exists(args):
     return bool(args.real_sample) and Path(args.real_sample).exists()
 
 
-def _plots(result, out_dir):
+def plots_for(result, out_dir):
+    """ROC, precision-recall, calibration, confusion, and an attention example when the model has attention."""
     from . import plots
     split, y = result["split"], result["y"]
     y_test = y[split.test]
@@ -56,7 +57,7 @@ def _plots(result, out_dir):
     }
     # An attention example: the highest-scored fraud in the test split.
     fraud = np.flatnonzero(y_test == 1)
-    if len(fraud):
+    if len(fraud) and result.get("attention_test") is not None:
         i = fraud[np.argmax(result["p_test"][fraud])]
         from . import windows as win
         window = win.gather(result["x"], result["indices"][split.test][i:i + 1])[0]
@@ -139,7 +140,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
                        "threshold_note": "Thresholds tuned for max F1 on the validation split; ours on "
                                          "calibrated probabilities."}],
         "paper": PAPER, "calibration": metrics.calibration_table(honest["y"][split.test], honest["p_test"]),
-        "plots": _plots(honest, report_dir), "extra_sections": [],
+        "plots": plots_for(honest, report_dir), "extra_sections": [],
     }
     if paper:
         context["protocols"].append({

@@ -138,6 +138,7 @@ def select_lle(z, seed, neighbour_grid=NEIGHBOUR_GRID, max_dim=MAX_DIM, log=prin
     embeddings of dimension d are prefixes of the max_dim one); k = the curve with
     the lowest minimum, d = the smallest dimension within RV_TOLERANCE of it."""
     curves = {}
+    max_dim = min(max_dim, z.shape[1])   # LLE cannot embed in more dimensions than it is given
     for k in neighbour_grid:
         if k >= len(z):
             continue

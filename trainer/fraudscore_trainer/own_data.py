@@ -70,12 +70,15 @@ def prepare(args, log):
     if description.window_mode not in family.window_modes:
         raise BuildError(f"family {family.name} trains windows {', '.join(family.window_modes)}; the description "
                          f"asks for {description.window_mode!r}")
+    family.check_description(description)
     data = read(description)
     for w in data.warnings:
         log(f"warning: {w}")
     if args.max_rows and args.max_rows < len(data):
         data.frame = data.frame.iloc[:args.max_rows].reset_index(drop=True)
         data.y, data.time = data.y[:args.max_rows], data.time[:args.max_rows]
+        if data.entity_y is not None:
+            data.entity_y = data.entity_y[:args.max_rows]
         log(f"using the first {args.max_rows:,} rows in time order (--max-rows)")
     split = split_by_time(data.time)
     y = data.y
@@ -100,7 +103,7 @@ def run(args, log=print):
     description, data, split, spec = prepare(args, log)
     family = families.get(args.family)
     log(f"data: {len(data):,} rows, {int(data.y.sum()):,} fraud; features: {', '.join(spec.feature_names)}")
-    result = family.fit(data.frame, spec, data.y, split, args, log)
+    result = family.fit(data, spec, split, args, log)
     data_text = (f"{', '.join(p.name for p in description.paths())}: {len(data):,} rows, {int(data.y.sum()):,} "
                  f"fraud ({data.y.mean():.2%}), described by `{Path(args.description).name}`.")
     provenance = _provenance(args, description, data, result, data_text)
@@ -140,7 +143,7 @@ def _comparison_rows(family, result):
 
 
 def _write_report(folder: Path, args, family, result, data_text):
-    from .build import _plots
+    from .build import plots_for
     folder.mkdir(parents=True, exist_ok=True)
     split = result["split"]
     context = {
@@ -155,7 +158,7 @@ def _write_report(folder: Path, args, family, result, data_text):
         "paper": None,
         "calibration": metrics.calibration_table(result["y"][split.test], result["p_test"])
         if result["y"][split.test].sum() else None,
-        "plots": _plots(result, folder) if result["y"][split.test].sum() else {},
+        "plots": plots_for(result, folder) if result["y"][split.test].sum() else {},
         "extra_sections": [],
     }
     report.write_report(folder / "report.md", context)
@@ -237,5 +240,5 @@ def main_build(args, parser_defaults):
         raise SystemExit(f"fraudscore-train: error: {e}")
     try:
         run(args, log=lambda m: print(m, flush=True))
-    except (DescriptionError, DataError, BuildError) as e:
+    except (DescriptionError, DataError, BuildError, families.FamilyError) as e:
         raise SystemExit(f"fraudscore-train: error: {e}")

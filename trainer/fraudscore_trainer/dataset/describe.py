@@ -140,7 +140,7 @@ def draft(path, label=None, key=None, time=None, sample_rows=SAMPLE_ROWS) -> str
         elif c in per_key:
             lines += [f'role = "ignored"   # the same for every row of a {key}: an attribute of the {key}, not of the '
                       'payment;', f'# a model would memorise which {key}s saw fraud. Set role = "feature" to use it.']
-        elif unique[c] == n and n > 1:
+        elif unique[c] == n and n > 1 and numeric[c] is None:
             lines += ['role = "ignored"   # unique in every row: a transaction id']
         elif numeric[c] is not None:
             v = numeric[c]

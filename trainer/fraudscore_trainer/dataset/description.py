@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 FORMAT_VERSION = 1
-ROLES = ("feature", "key", "time", "label", "ignored")
+ROLES = ("feature", "key", "time", "label", "entity_label", "ignored")
 TYPES = ("numeric", "categorical", "identifier")
 TIME_FORMATS = ("step", "unix_seconds", "unix_milliseconds", "iso8601")  # or a strftime pattern (has a '%')
 TRANSFORMS = ("none", "log1p")
@@ -81,6 +81,11 @@ class Description:
     @property
     def label(self) -> ColumnDescription:
         return self.one("label")
+
+    @property
+    def entity_label(self) -> Optional[ColumnDescription]:
+        """A second label, per row, about the key (e.g. the account is later closed for fraud)."""
+        return self.one("entity_label")
 
     @property
     def key(self) -> Optional[ColumnDescription]:
@@ -174,7 +179,7 @@ def _column(name: str, table: dict) -> ColumnDescription:
         if col.format not in TIME_FORMATS and "%" not in col.format:
             raise DescriptionError(f"{where} format: {col.format!r} is not one of {', '.join(TIME_FORMATS)} and "
                                    "not a strftime pattern")
-    if col.role == "label" and isinstance(col.positive, (dict, list)):
+    if col.role in ("label", "entity_label") and isinstance(col.positive, (dict, list)):
         raise DescriptionError(f"{where} positive: give one value")
     return col
 
@@ -251,7 +256,7 @@ def from_dict(data: dict, base_dir: Path = None) -> Description:
 
 
 def _check_roles(d: Description):
-    for role in ("label", "key", "time"):
+    for role in ("label", "entity_label", "key", "time"):
         found = d.with_role(role)
         if len(found) > 1:
             raise DescriptionError(f"description: {len(found)} columns have role = \"{role}\" "

@@ -21,6 +21,7 @@ class Dataset:
     description: Description
     frame: pd.DataFrame        # the described columns; numbers as float (NaN = missing), text as str / None
     y: np.ndarray              # int64 0/1
+    entity_y: object           # int64 0/1 from an entity_label column, or None
     time: np.ndarray           # float64 (steps, or Unix seconds for text formats); row order if no time column
     fingerprint: str           # SHA-256 over the files' bytes
     warnings: List[str] = field(default_factory=list)
@@ -155,6 +156,7 @@ def read(d: Description) -> Dataset:
             out[c.name] = _numbers(frame, c.name, True) if c.format in ("step", "unix_seconds",
                                                                        "unix_milliseconds") else frame[c.name]
     y = _labels(frame, d.label)
+    entity_y = _labels(frame, d.entity_label) if d.entity_label else None
     warnings = []
     if undescribed:
         warnings.append(f"columns not in the description are not read: {', '.join(undescribed)} "
@@ -167,11 +169,12 @@ def read(d: Description) -> Dataset:
                             f"{d.time.name!r} (stable); send rows to the scorer in time order too")
             order = np.argsort(time, kind="stable")
             out, y, time = out.iloc[order].reset_index(drop=True), y[order], time[order]
+            entity_y = entity_y[order] if entity_y is not None else None
     if d.key is not None and d.window_mode == "per_key":
         counts = out[d.key.name].value_counts()
         single = int((counts == 1).sum())
         if single:
             warnings.append(f"{single} of {len(counts)} keys ({d.key.name!r}) have one row: their windows hold only "
                             "that row")
-    return Dataset(description=d, frame=out.reset_index(drop=True), y=y, time=time,
+    return Dataset(description=d, frame=out.reset_index(drop=True), y=y, entity_y=entity_y, time=time,
                    fingerprint=fingerprint(d.paths()), warnings=warnings)

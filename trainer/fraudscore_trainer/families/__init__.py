@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable, Dict, Tuple
 
-_MODULES = ("crnn",)   # the families trained from a dataset description
+_MODULES = ("crnn", "lstm_attn", "lle_svm")   # the families trained from a dataset description
+
+
+class FamilyError(ValueError):
+    """A description or data this family cannot train on (said plainly)."""
+
+
+def _any_description(description):
+    return None
 
 
 @dataclass(frozen=True)
@@ -14,8 +22,9 @@ class Family:
     name: str                  # as on the command line and in fs_kind_name()
     summary: str               # one line for --help and the model card
     window_modes: Tuple[str, ...]  # description window modes it can train
-    # fit(frame, spec, y, split, options, log) -> result dict with at least: model, spec, risk, history,
-    # test (metrics.summary), baselines (name -> {"test": summary}), p_test, y, split, train_windows
+    # fit(data: dataset.Dataset, spec, split, options, log) -> result dict with at least: model, spec, risk,
+    # history, test (metrics.summary), baselines (name -> {"test": summary}), p_val, p_test, y, split,
+    # train_windows, and for the plots x, indices, raw_test, attention_test
     fit: Callable
     # model_bytes(name, description_text, result, provenance) -> bytes of the model file
     model_bytes: Callable
@@ -23,6 +32,8 @@ class Family:
     write_golden: Callable
     # network_text(result) -> one paragraph for the model card
     network_text: Callable
+    # check_description(description) raises FamilyError before any data is read
+    check_description: Callable = _any_description
 
 
 _REGISTRY: Dict[str, Family] = {}

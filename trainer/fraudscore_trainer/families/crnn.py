@@ -6,10 +6,10 @@ from ..training import TrainConfig
 from . import Family, register
 
 
-def fit(frame, spec, y, split, options, log):
+def fit(data, spec, split, options, log):
     cfg = TrainConfig(epochs=options.epochs, seed=options.seed, progress=not options.no_progress,
                       threads=options.threads)
-    return run_spec(frame, spec, y, split, cfg, tag=options.name, max_windows=options.max_windows, log=log,
+    return run_spec(data.frame, spec, data.y, split, cfg, tag=options.name, max_windows=options.max_windows, log=log,
                     policy=options.policy)
 
 
