@@ -103,7 +103,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$agent" --model-dir "$repo/models" --state-db "$tmp/state.db" --port 0 --default-model "$model" \
-  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" 2>"$tmp/agent.log" &
+  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" \
+  --rate-limit-per-minute 0 2>"$tmp/agent.log" &   # wrk sends every request for one key: no per-key limit here
 agent_pid=$!
 
 port=""

@@ -40,6 +40,9 @@ PYTHON=/usr/bin/python3
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.err
 
+# Debian packages the export needs (scripts/install-deps.sh: flatc, numpy, PyTorch) and python3-onnx.
+"$REPO/scripts/install-deps.sh" python3-onnx >&2
+
 PIN=()
 if command -v taskset >/dev/null; then PIN=(taskset -c "${BENCH_CPU:-0}"); fi
 

@@ -123,36 +123,27 @@ int main(int argc, char** argv) {
     regenerate_tensors(*m, rng, SIZE_MAX);
     write(models + "/crnn-per-key-window-store-512MiB.fsmodel", pack_model(*m));
   }
-  {  // lle_svm with neighbours (LLE's k) 1024, one indicator (50 KB): every window solves a 1024 x 1024
-     // system (k^3 / 3 flops) once per score and once more per reason group, seconds per row; k may be
-     // 65535. No limit on k or on a model's cost per window.
+  // lle_svm with one indicator and k neighbours among k training points.
+  auto lle_with_neighbours = [&](uint16_t k) {
     auto m = tiny_model(TinyKind::LleSvm);
     m->body->spec->features.resize(1);
     m->body->spec->columns.resize(3);
     fb::LleSvmConfigT& c = *m->body->architecture.AsLleSvmConfig();
     c.indicators = 1;
     c.embedding_dim = 1;
-    c.neighbours = 1024;
+    c.neighbours = k;
     LleCounts counts;
-    counts.points = 1024;
+    counts.points = k;
     regenerate_tensors(*m, rng, SIZE_MAX, counts);
-    write(models + "/lle_svm-neighbours-1024-slow-score.fsmodel", pack_model(*m));
-  }
-  {  // The same with k = 700: one window (1.2e8 flops) is under the loader's bound, but the reasons run
-     // it again for each reason group, so one scored row costs twice that (found on 443e3cc: a 13 s
-     // slow unit). The bound counts operations per row, reasons included.
-    auto m = tiny_model(TinyKind::LleSvm);
-    m->body->spec->features.resize(1);
-    m->body->spec->columns.resize(3);
-    fb::LleSvmConfigT& c = *m->body->architecture.AsLleSvmConfig();
-    c.indicators = 1;
-    c.embedding_dim = 1;
-    c.neighbours = 700;
-    LleCounts counts;
-    counts.points = 700;
-    regenerate_tensors(*m, rng, SIZE_MAX, counts);
-    write(models + "/lle_svm-neighbours-700-slow-reasons.fsmodel", pack_model(*m));
-  }
+    return pack_model(*m);
+  };
+  // k = 1024 (50 KB): every window solves a 1024 x 1024 system (k^3 / 3 flops) once per score and once
+  // more per reason group, seconds per row; k may be 65535. No limit on k or on a model's cost per window.
+  write(models + "/lle_svm-neighbours-1024-slow-score.fsmodel", lle_with_neighbours(1024));
+  // k = 700: one window (1.2e8 flops) is under the loader's bound, but the reasons run it again for each
+  // reason group, so one scored row costs twice that (found on 443e3cc: a 13 s slow unit). The bound
+  // counts operations per row, reasons included.
+  write(models + "/lle_svm-neighbours-700-slow-reasons.fsmodel", lle_with_neighbours(700));
   {  // A crnn whose dest_is_merchant feature has std = 4.9e-324 (> 0 and finite: accepted): its z-score
      // is +inf for a merchant and -inf otherwise, and plain rows score NaN with FS_OK.
     auto m = tiny_model(TinyKind::Crnn);

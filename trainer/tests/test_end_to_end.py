@@ -2,7 +2,6 @@
 export -> the C++ core scores the golden rows and matches the trainer; the
 validation curve written by build is rebuilt from the model file alone."""
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -11,20 +10,15 @@ from pathlib import Path
 
 TRAINER = Path(__file__).resolve().parents[1]
 
+from tests.core_tools import core_tool  # noqa: E402
 from fraudscore_trainer import validation_curve  # noqa: E402
 
-
-def _tool(env_name, relative):
-    if os.environ.get(env_name):
-        return os.environ[env_name]
-    found = sorted(TRAINER.parent.glob(f"build/*/{relative}"))
-    return str(found[0]) if found else None
 
 
 class EndToEnd(unittest.TestCase):
     def test_simulate_train_export_score(self):
-        parity = _tool("FRAUDSCORE_PARITY", "tests/golden_parity")
-        cli = _tool("FRAUDSCORE_CLI", "cli/fraudscore")
+        parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+        cli = core_tool("FRAUDSCORE_CLI", "cli/fraudscore")
         if not parity or not cli:
             self.skipTest("build the core first (golden_parity and fraudscore binaries not found)")
         with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,6 @@
 `describe`, and a crnn trained end to end from a description of the Sparkov
 card transactions (a schema unlike PaySim's), scored by the C++ core."""
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ TRAINER = Path(__file__).resolve().parents[1]
 SHARED = TRAINER.parents[1] / "shared" / "data"
 SPARKOV = SHARED / "sparkov_cards_2023.csv.gz"
 
+from tests.core_tools import core_tool  # noqa: E402
 from fraudscore_trainer import features as feat  # noqa: E402
 from fraudscore_trainer.dataset import DataError, DescriptionError, from_dict, load, read  # noqa: E402
 from fraudscore_trainer.dataset.describe import draft  # noqa: E402
@@ -86,6 +86,9 @@ class DescriptionChecks(unittest.TestCase):
         self._error(lambda d: d.update(derived=[{"name": "x", "op": "difference", "a": "amount", "b": "settled"}]),
                     "known at decision time")
         self._error(lambda d: d["columns"]["amount"].update(direct=False), "no derived feature reads it")
+        self._error(lambda d: d["columns"]["kind"].update(type="identifier"), "read only by a prefix_flag")
+        self._error(lambda d: d.update(derived=[{"name": "m", "op": "prefix_flag", "a": "amount", "text": "M"}]),
+                    "prefix_flag needs a key column")
 
     def test_toml_errors_are_plain(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -240,12 +243,6 @@ class Describe(unittest.TestCase):
         self.assertNotIn("Traceback", bad.stderr)
 
 
-def _tool(env_name, relative):
-    if os.environ.get(env_name):
-        return os.environ[env_name]
-    found = sorted(TRAINER.parent.glob(f"build/*/{relative}"))
-    return str(found[0]) if found else None
-
 
 class BuildFromDescription(unittest.TestCase):
     """The shipped Sparkov description -> a tiny crnn -> the core scores it like the trainer."""
@@ -259,8 +256,8 @@ class BuildFromDescription(unittest.TestCase):
 
     def test_build_score_parity(self):
         _require_sparkov(self)
-        parity = _tool("FRAUDSCORE_PARITY", "tests/golden_parity")
-        cli = _tool("FRAUDSCORE_CLI", "cli/fraudscore")
+        parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+        cli = core_tool("FRAUDSCORE_CLI", "cli/fraudscore")
         if not parity or not cli:
             self.skipTest("build the core first (golden_parity and fraudscore binaries not found)")
         with tempfile.TemporaryDirectory() as tmp:
@@ -333,7 +330,7 @@ class EveryFamily(unittest.TestCase):
     reproduces its golden rows."""
 
     def _parity(self, out, name, min_rows):
-        parity = _tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+        parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
         if not parity:
             self.skipTest("build the core first (golden_parity not found)")
         check = subprocess.run([parity, str(out / f"{name}.fsmodel"), str(out / f"{name}.golden.csv"),
@@ -356,6 +353,28 @@ class EveryFamily(unittest.TestCase):
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             self.assertIn("entity risk", (out / "cards-la.md").read_text())
             self._parity(out, "cards-la", 100)
+
+    def test_the_paysim_description_gives_the_on_device_inputs(self):
+        paysim = SHARED / "paysim_sample_3k.csv"
+        if not paysim.exists():
+            self.fail(f"{paysim} is missing: the repository expects ../shared/data beside it")
+        cli = core_tool("FRAUDSCORE_CLI", "cli/fraudscore")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            run = self._build(TRAINER / "descriptions/paysim_on_device.toml", "crnn", out, "paysim", "--epochs", "1",
+                              "--max-windows", "600")
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
+            self.assertIn("1495 rows are earlier than the row before them", run.stdout)   # a sample, not a stream
+            self._parity(out, "paysim", 100)
+            card = (out / "paysim.md").read_text()
+            self.assertIn("Never read (known only after the payment): `newbalanceOrig`, `oldbalanceDest`, "
+                          "`newbalanceDest`, `isFlaggedFraud`.", card)
+            if cli:
+                mine = subprocess.run([cli, "info", str(out / "paysim.fsmodel")], capture_output=True, text=True)
+                shipped = subprocess.run([cli, "info", str(TRAINER.parent / "models/crnn-on-device.fsmodel")],
+                                         capture_output=True, text=True)
+                columns = lambda text: sorted(next(l for l in text.splitlines() if l.startswith("columns:")).split()[1:])
+                self.assertEqual(columns(mine.stdout), columns(shipped.stdout))
 
     def test_lle_svm_on_a_company_panel(self):
         from fraudscore_trainer.fin_sim import simulate_panel

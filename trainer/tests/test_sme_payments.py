@@ -18,7 +18,8 @@ from fraudscore_trainer.lstm_attn_net import LstmAttn
 from fraudscore_trainer.sme_payments import ANOMALY_TYPES, simulate
 from fraudscore_trainer.sme_payments_spec import sme_spec
 
-from tests.test_end_to_end import TRAINER, _tool
+from tests.core_tools import core_tool
+from tests.test_end_to_end import TRAINER
 
 
 class SimulatorTest(unittest.TestCase):
@@ -92,8 +93,8 @@ class NetworkTest(unittest.TestCase):
 
 class EndToEnd(unittest.TestCase):
     def test_simulate_train_export_score(self):
-        parity = _tool("FRAUDSCORE_PARITY", "tests/golden_parity")
-        cli = _tool("FRAUDSCORE_CLI", "cli/fraudscore")
+        parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+        cli = core_tool("FRAUDSCORE_CLI", "cli/fraudscore")
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             cmd = [sys.executable, "-m", "fraudscore_trainer", "build-lstm-attn", "--enterprises", "60", "--seed", "3",

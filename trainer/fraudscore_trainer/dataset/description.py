@@ -101,7 +101,7 @@ class Description:
 
     def direct_features(self) -> List[ColumnDescription]:
         """Feature columns the model reads as they are (not only through derived features)."""
-        return [c for c in self.features() if c.direct]
+        return [c for c in self.features() if c.direct and c.type != "identifier"]
 
     def excluded(self) -> List[ColumnDescription]:
         """Feature columns known only after the payment: never given to the model."""
@@ -159,7 +159,7 @@ def _column(name: str, table: dict) -> ColumnDescription:
         setattr(col, k, _typed(v, _COLUMN_FIELDS[k], f"{where} {k}"))
     _one_of(col.role, ROLES, f"{where} role")
     if col.role == "feature":
-        _one_of(col.type, TYPES[:2], f"{where} type")
+        _one_of(col.type, TYPES, f"{where} type")
         if col.known_at_decision is None:
             raise DescriptionError(f"{where}: say whether the column is known when a payment is scored "
                                    "(known_at_decision = true, or false for a value known only afterwards: "
@@ -213,8 +213,11 @@ def _derived(i: int, table: dict, columns) -> DerivedFeature:
         if c.format == "step" and not d.parameter > 0:
             raise DescriptionError(f"{where} ({d.name}): with a step time, parameter = the steps in one day "
                                    "(24 for hourly steps)")
-    if d.op == "prefix_flag" and (columns[d.a].role != "key" and columns[d.a].type != "identifier" or not d.text):
-        raise DescriptionError(f"{where} ({d.name}): prefix_flag needs a key or identifier column and text")
+    if d.op == "prefix_flag" and (not (columns[d.a].role == "key" or columns[d.a].role == "feature"
+                                       and columns[d.a].type == "identifier" and columns[d.a].known_at_decision)
+                                  or not d.text):
+        raise DescriptionError(f"{where} ({d.name}): prefix_flag needs a key column, or an identifier feature known "
+                               "at decision time, and text")
     return d
 
 
@@ -267,6 +270,11 @@ def _check_roles(d: Description):
     if d.window_mode == "per_key" and d.key is None:
         raise DescriptionError("[window] mode = \"per_key\" needs a column with role = \"key\" (the card, account "
                                "or customer whose history forms the window), or mode = \"global\"")
+    ids = [c.name for c in d.features() if c.type == "identifier"
+           and not any(x.op == "prefix_flag" and x.a == c.name for x in d.derived)]
+    if ids:
+        raise DescriptionError(f"description: {', '.join(ids)} has type = \"identifier\": such a column is read "
+                               "only by a prefix_flag derived feature, and none reads it")
     indirect = [c.name for c in d.features() if not c.direct and c.type != "numeric"]
     if indirect:
         raise DescriptionError(f"description: direct = false is for numeric columns read by derived features "

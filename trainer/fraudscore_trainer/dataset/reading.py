@@ -148,7 +148,8 @@ def read(d: Description) -> Dataset:
         if c.role == "feature" and c.type == "numeric":
             out[c.name] = _numbers(frame, c.name, c.missing == "refuse", c.min)
         elif c.role == "feature":
-            out[c.name] = _text(frame, c.name, c.missing == "refuse" or c.unknown == "refuse", "column")
+            refuse = c.missing == "refuse" or c.unknown == "refuse" or c.type == "identifier"
+            out[c.name] = _text(frame, c.name, refuse, "column")
         elif c.role == "key":
             out[c.name] = _text(frame, c.name, True, "key column")
         elif c.role == "time":

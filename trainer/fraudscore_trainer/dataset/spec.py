@@ -66,7 +66,9 @@ def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
     if key is not None:
         columns[key.name] = feat.Column(key.name, feat.IDENTIFIER, missing_allowed=False)
     for c in description.features():
-        if c.type == "numeric":
+        if c.type == "identifier":        # read by prefix_flag features only
+            columns[c.name] = feat.Column(c.name, feat.IDENTIFIER, missing_allowed=False)
+        elif c.type == "numeric":
             columns[c.name] = _numeric_column(c)
             if not c.direct:
                 continue
@@ -78,7 +80,9 @@ def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
     for d in description.derived:
         if d.op == "prefix_flag" and d.a not in columns:
             columns[d.a] = feat.Column(d.a, feat.IDENTIFIER, missing_allowed=False)
-        features.append(_derived(d, description, columns))
+        f = _derived(d, description, columns)
+        f.reason_code = d.name     # a reason names the derived feature, not its first column
+        features.append(f)
     order = list(description.columns)   # columns in the order the description lists them
     ordered = sorted(columns.values(), key=lambda col: order.index(col.name))
     time = description.time
