@@ -141,6 +141,15 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, dou
       FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
       *x = a - std::floor(a / f.parameter) * f.parameter;
       return Status::ok();
+    case FeatureOp::DayOfWeek: {
+      FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
+      const double day = std::floor(a / f.parameter) + 3.0;
+      *x = day - std::floor(day / 7.0) * 7.0;
+      return Status::ok();
+    }
+    case FeatureOp::SincePrevious:
+    case FeatureOp::RelativeToHistory:  // the row's own value; finish_history_features does the rest
+      return read_number(ca, row[f.a], x);
     case FeatureOp::PrefixFlag: {
       const char* text = nullptr;
       size_t length = 0;
@@ -152,38 +161,69 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, dou
   return Status::error(FS_ERR_INTERNAL, "unknown feature operation");
 }
 
+// x after the op -> the model input: log1p, the training range, clip,
+// z-score, rounded to float32 into *out. Returns z: beyond
+// kMaxNormalisedFeature, too large to score.
+double normalise(const FeatureDef& f, double x, float* out, uint32_t* clipped) {
+  if (f.log1p) x = std::copysign(std::log1p(std::fabs(x)), x);
+  // Fail closed: a value the model never saw is pulled back to the edge of
+  // what it saw (plus the margin) and the row is flagged, so that a huge
+  // amount cannot saturate the network into an approval.
+  if (!std::isnan(f.range_lo) && !(x >= f.range_lo && x <= f.range_hi)) {
+    x = x < f.range_lo ? f.range_lo : f.range_hi;
+    ++*clipped;
+  }
+  if (!std::isnan(f.clip_min) && x < f.clip_min) x = f.clip_min;
+  if (!std::isnan(f.clip_max) && x > f.clip_max) x = f.clip_max;
+  const double z = (x - f.mean) / f.std;
+  *out = static_cast<float>(z);
+  return z;
+}
+
 }  // namespace
 
-// Normalised features beyond this many float-representable units would let the
-// network's sums overflow to infinity and NaN; no trained model sees them.
-constexpr double kMaxNormalised = 1e6;
-
 Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out, uint64_t* key_hash,
-                        uint32_t* out_of_range) {
+                        uint32_t* out_of_range, double* history) {
   FS_RETURN_IF_ERROR(window_key(m, row, value_count, key_hash));  // also checks value_count
   uint32_t clipped = 0;
   for (size_t i = 0; i < m.features.size(); ++i) {
     const FeatureDef& f = m.features[i];
     double x = 0.0;
     FS_RETURN_IF_ERROR(raw_feature(m, f, row, &x));
-    if (f.log1p) x = std::copysign(std::log1p(std::fabs(x)), x);
-    // Fail closed: a value the model never saw is pulled back to the edge of
-    // what it saw (plus the margin) and the row is flagged, so that a huge
-    // amount cannot saturate the network into an approval.
-    if (!std::isnan(f.range_lo) && !(x >= f.range_lo && x <= f.range_hi)) {
-      x = x < f.range_lo ? f.range_lo : f.range_hi;
-      ++clipped;
+    if (reads_history(f.op)) {  // known once the row's window is
+      if (history) history[f.history_slot] = x;
+      out[i] = 0.0f;
+      continue;
     }
-    if (!std::isnan(f.clip_min) && x < f.clip_min) x = f.clip_min;
-    if (!std::isnan(f.clip_max) && x > f.clip_max) x = f.clip_max;
-    const double z = (x - f.mean) / f.std;
-    if (!(std::fabs(z) <= kMaxNormalised))
+    const double z = normalise(f, x, &out[i], &clipped);
+    if (!(std::fabs(z) <= kMaxNormalisedFeature))
       return Status::error(FS_ERR_INPUT, "column '%s': the value is too large to score (feature '%s' is %g standard "
                            "deviations from its training mean)", m.columns[f.a].name.c_str(), f.name.c_str(), z);
-    out[i] = static_cast<float>(z);
   }
   if (out_of_range) *out_of_range = clipped;
   return Status::ok();
+}
+
+void finish_history_features(const Model& m, const HistoryView& past, const double* current, float* out,
+                             uint32_t* out_of_range) {
+  uint32_t clipped = 0;
+  for (size_t i = 0; i < m.features.size(); ++i) {
+    const FeatureDef& f = m.features[i];
+    if (!reads_history(f.op)) continue;
+    const double now = current[f.history_slot];
+    double x = f.op == FeatureOp::SincePrevious ? f.parameter : 1.0;  // a key's first event
+    if (past.count > 0 && f.op == FeatureOp::SincePrevious) {
+      x = now - past.value(0, f.history_slot);
+    } else if (past.count > 0) {
+      double sum = 0.0;  // oldest first, as the trainer adds them
+      for (uint32_t age = past.count; age-- > 0;) sum += past.value(age, f.history_slot);
+      const double mean = sum / past.count;
+      x = now / (mean > f.parameter ? mean : f.parameter);
+    }
+    // The loader checked that the range bounds the z-score: this cannot fail.
+    normalise(f, x, &out[i], &clipped);
+  }
+  if (out_of_range) *out_of_range += clipped;
 }
 
 Status check_row(const Model& m, const fs_value* row, size_t value_count) {

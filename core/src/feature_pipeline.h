@@ -7,6 +7,7 @@
 #include "fraudscore/fraudscore.h"
 #include "model.h"
 #include "status.h"
+#include "window_store.h"
 
 namespace fraudscore {
 
@@ -20,8 +21,19 @@ bool parse_number(const char* text, size_t length, double* out);
 // Features beyond the model's stored training range are clipped to it and
 // counted in *out_of_range (if not null); a non-finite or absurdly large
 // normalised feature is an error (the scorer fails closed).
+// History features (SincePrevious, RelativeToHistory) need the row's window:
+// their slots in `out` are left 0, and history[m.history_columns.size()] (if
+// not null) receives the row's own values of the history columns for
+// finish_history_features.
 Status compute_features(const Model& m, const fs_value* row, size_t value_count, float* out,
-                        uint64_t* key_hash, uint32_t* out_of_range = nullptr);
+                        uint64_t* key_hash, uint32_t* out_of_range = nullptr, double* history = nullptr);
+
+// Complete a row's history features from its window's past rows (`past`,
+// read before the row is appended) and its own history values. Cannot fail:
+// the loader bounds every history feature's range. Adds clipped features to
+// *out_of_range (if not null).
+void finish_history_features(const Model& m, const HistoryView& past, const double* current, float* out,
+                             uint32_t* out_of_range);
 
 // `row` has one value per model column, each of a known fs_value_kind.
 Status check_row(const Model& m, const fs_value* row, size_t value_count);

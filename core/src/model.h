@@ -15,7 +15,13 @@
 
 namespace fraudscore {
 
-enum class FeatureOp : uint8_t { Value, CategoryIndex, Difference, Ratio, Modulo, PrefixFlag, OneHot };
+enum class FeatureOp : uint8_t {
+  Value, CategoryIndex, Difference, Ratio, Modulo, PrefixFlag, OneHot,
+  SincePrevious, RelativeToHistory, DayOfWeek,  // 1.3
+};
+
+// Whether the feature reads the rows before this one (schemas/README.md, "History operations").
+inline bool reads_history(FeatureOp op) { return op == FeatureOp::SincePrevious || op == FeatureOp::RelativeToHistory; }
 
 struct ColumnSpec {
   std::string name;
@@ -42,6 +48,9 @@ struct FeatureDef {
   // The training range widened by the spec's margin (after log1p, before
   // clip); inputs beyond it are clipped and flagged. NaN: no stored range.
   double range_lo = 0.0, range_hi = 0.0;
+  // History operations: which of the model's history columns
+  // (Model::history_columns) holds column a's past values.
+  uint32_t history_slot = 0;
 };
 
 // Features that move a score together, for reason codes (schemas/README.md).
@@ -87,6 +96,8 @@ struct Model {
   std::string trainer_version;
   std::vector<ColumnSpec> columns;
   std::vector<FeatureDef> features;
+  // The columns whose past values a session keeps per window (history operations), distinct.
+  std::vector<uint32_t> history_columns;
   std::vector<ReasonGroup> reason_groups;
   WindowSpec window;
   RiskSpec risk;
@@ -94,9 +105,13 @@ struct Model {
   std::unique_ptr<Network> network;
 };
 
+// A normalised feature beyond this many standard deviations would let the
+// network's sums overflow to infinity and NaN; no trained model sees one.
+constexpr double kMaxNormalisedFeature = 1e6;
+
 // The schema version this library reads (major must match, minor may be <=).
 constexpr uint32_t kSchemaMajor = 1;
-constexpr uint32_t kSchemaMinor = 2;
+constexpr uint32_t kSchemaMinor = 3;
 
 // Verify and load a model file (copied), signed or not: with trusted keys,
 // only a file signed by one of them. Never throws.

@@ -82,6 +82,9 @@ Status check_feature_columns(const FeatureDef& f, const std::vector<ColumnSpec>&
   switch (f.op) {
     case FeatureOp::Value:
     case FeatureOp::Modulo:
+    case FeatureOp::DayOfWeek:
+    case FeatureOp::SincePrevious:
+    case FeatureOp::RelativeToHistory:
       return need(f.a, true, false, false);
     case FeatureOp::CategoryIndex:
       return need(f.a, false, true, false);
@@ -116,6 +119,24 @@ Status read_range(const fb::Feature& src, double margin, FeatureDef* f) {
   return Status::ok();
 }
 
+// A history feature's slot among the model's history columns. Its stored
+// range bounds x whatever the stream holds, so the z-score is bounded too and
+// computing it once the window is known cannot fail.
+Status read_history(Model& m, FeatureDef* f) {
+  if (std::isnan(f->range_lo))
+    return Status::error(FS_ERR_VALUE, "feature '%s' reads the window's history and needs a training range",
+                         f->name.c_str());
+  const double z = std::fmax(std::fabs(f->range_lo - f->mean), std::fabs(f->range_hi - f->mean)) / f->std;
+  if (!(z <= kMaxNormalisedFeature))
+    return Status::error(FS_ERR_VALUE, "feature '%s': its training range lies %g standard deviations from its mean",
+                         f->name.c_str(), z);
+  uint32_t slot = 0;
+  while (slot < m.history_columns.size() && m.history_columns[slot] != f->a) ++slot;
+  if (slot == m.history_columns.size()) m.history_columns.push_back(f->a);
+  f->history_slot = slot;
+  return Status::ok();
+}
+
 Status read_features(const fb::FeatureSpec& spec, Model& m) {
   for (const fb::Feature* src : *spec.features()) {
     FeatureDef f;
@@ -143,9 +164,11 @@ Status read_features(const fb::FeatureSpec& spec, Model& m) {
       return Status::error(FS_ERR_VALUE, "feature '%s' has a non-finite or non-positive normalisation setting",
                            f.name.c_str());
     FS_RETURN_IF_ERROR(read_range(*src, spec.range_margin(), &f));
-    if ((f.op == FeatureOp::Ratio || f.op == FeatureOp::Modulo) && !(f.parameter > 0))
+    if ((f.op == FeatureOp::Ratio || f.op == FeatureOp::Modulo || f.op == FeatureOp::DayOfWeek ||
+         f.op == FeatureOp::RelativeToHistory) && !(f.parameter > 0))
       return Status::error(FS_ERR_VALUE, "feature '%s' needs a positive parameter", f.name.c_str());
     FS_RETURN_IF_ERROR(check_feature_columns(f, m.columns));
+    if (reads_history(f.op)) FS_RETURN_IF_ERROR(read_history(m, &f));
     m.features.push_back(std::move(f));
   }
   if (m.features.empty()) return Status::error(FS_ERR_VALUE, "the feature spec has no features");

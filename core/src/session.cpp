@@ -34,6 +34,7 @@ constexpr double kMaxSessionBytes = 256.0 * 1024 * 1024;
 
 Status Session::allocate(const Model& model) {
   const size_t T = model.window.length, F = model.features.size(), G = model.reason_groups.size();
+  const size_t H = model.history_columns.size();
   const size_t B = max_batch_;
   // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
   if (uint64_t{max_batch_ + G} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
@@ -42,7 +43,8 @@ Status Session::allocate(const Model& model) {
   // keys) cannot make a session take gigabytes: windows, batch buffers and
   // reason-code copies together. The shipped models' default sessions need < 10 MiB.
   const double keys = model.window.per_key ? static_cast<double>(max_keys_) : 1.0;
-  const double step_bytes = static_cast<double>(T) * static_cast<double>(F) * sizeof(float);
+  const double step_bytes =
+      static_cast<double>(T) * (static_cast<double>(F) * sizeof(float) + static_cast<double>(H) * sizeof(double));
   const double window_bytes = keys * step_bytes;
   const double batch_bytes =
       (static_cast<double>(max_batch_) + static_cast<double>(G)) * static_cast<double>(T) * (static_cast<double>(F) + 2) *
@@ -51,12 +53,13 @@ Status Session::allocate(const Model& model) {
     return Status::error(FS_ERR_NO_MEMORY, "a session of this model with max_keys %u and max_batch %u needs %.0f "
                          "MiB; sessions are limited to %.0f MiB (lower max_keys or max_batch)", max_keys_, max_batch_,
                          (window_bytes + batch_bytes) / (1 << 20), kMaxSessionBytes / (1 << 20));
-  FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), model.window.per_key,
-                                   max_keys_));
+  FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), static_cast<uint32_t>(H),
+                                   model.window.per_key, max_keys_));
   if (dynamic_) FS_RETURN_IF_ERROR(thresholds_.init(model.risk));
   const size_t reason_windows = max_reasons_ ? G : 0;
   try {
     staged_.assign(B * F, 0.0f);
+    staged_history_.assign(B * H, 0.0);
     keys_.assign(B, 0);
     out_of_range_.assign(B, 0);
     input_.assign(B * T * F, 0.0f);
@@ -107,21 +110,19 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
                          max_batch_);
   const Model& m = *model_;
   const Network& net = *m.network;
-  const size_t T = m.window.length, F = m.features.size();
+  const size_t T = m.window.length, F = m.features.size(), H = m.history_columns.size();
   // Validate every row before any window changes.
   for (size_t r = 0; r < row_count; ++r) {
-    const Status s =
-        compute_features(m, rows + r * value_count, value_count, &staged_[r * F], &keys_[r], &out_of_range_[r]);
+    const Status s = compute_features(m, rows + r * value_count, value_count, &staged_[r * F], &keys_[r],
+                                      &out_of_range_[r], staged_history_.data() + r * H);
     if (!s.is_ok()) {
       if (failed_row) *failed_row = r;
       // A single row's caller knows which row it passed; a batch says which one.
       return row_count == 1 ? s : Status::error(s.code(), "row %zu: %s", r, s.message());
     }
   }
-  for (size_t r = 0; r < row_count; ++r) {
-    const uint32_t slot = windows_.push(keys_[r], &staged_[r * F]);
-    valid_[r] = windows_.copy_window(slot, &input_[r * T * F]);
-  }
+  for (size_t r = 0; r < row_count; ++r) valid_[r] = push_row(keys_[r], &staged_[r * F], staged_history_.data() + r * H,
+                                                              &out_of_range_[r], &input_[r * T * F]);
   NetworkOutput outputs{logits_.data(), net.has_attention() ? attention_.data() : nullptr};
   outputs.entity_logits = net.has_entity_output() ? entity_logits_.data() : nullptr;
   outputs.clusters = net.cluster_count() ? clusters_.data() : nullptr;
@@ -168,10 +169,20 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   return Status::ok();
 }
 
+uint32_t Session::push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range,
+                           float* window) {
+  const uint32_t slot = windows_.acquire(key);
+  // History features read the rows before this one, so they are known only now.
+  if (!model_->history_columns.empty())
+    finish_history_features(*model_, windows_.history(slot), history, features, out_of_range);
+  windows_.append(slot, features, history);
+  return window ? windows_.copy_window(slot, window) : 0;
+}
+
 Status Session::append(const fs_value* row, size_t value_count) {
   uint64_t key = 0;
-  FS_RETURN_IF_ERROR(compute_features(*model_, row, value_count, staged_.data(), &key));
-  windows_.push(key, staged_.data());
+  FS_RETURN_IF_ERROR(compute_features(*model_, row, value_count, staged_.data(), &key, nullptr, staged_history_.data()));
+  push_row(key, staged_.data(), staged_history_.data(), nullptr, nullptr);
   return Status::ok();
 }
 

@@ -54,6 +54,10 @@ class Session {
  private:
   Status allocate(const Model& model);
   uint32_t segment_of(const fs_value* row) const;
+  // Append a row's features to its key's window, completing its history
+  // features first; copies the window to `window` (if not null) and returns
+  // its real row count.
+  uint32_t push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range, float* window);
 
   const Model* model_ = nullptr;
   uint32_t max_batch_ = 0, max_keys_ = 0, max_reasons_ = 0;
@@ -62,6 +66,7 @@ class Session {
   WindowStore windows_;
   DynamicThresholds thresholds_;
   std::vector<float> staged_;      // [max_batch, features]
+  std::vector<double> staged_history_;  // [max_batch, history columns]: rows' own history values
   std::vector<uint64_t> keys_;     // [max_batch]
   std::vector<uint32_t> out_of_range_;  // [max_batch]: features clipped to the training range
   std::vector<float> input_;       // [max_batch, steps, features]

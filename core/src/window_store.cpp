@@ -6,21 +6,24 @@
 
 namespace fraudscore {
 
-Status WindowStore::init(uint32_t steps, uint32_t features, bool per_key, uint32_t max_keys) {
+Status WindowStore::init(uint32_t steps, uint32_t features, uint32_t history_width, bool per_key,
+                         uint32_t max_keys) {
   steps_ = steps;
   features_ = features;
+  history_width_ = history_width;
   per_key_ = per_key;
   slots_ = per_key ? max_keys : 1;
   if (slots_ == 0) return Status::error(FS_ERR_INVALID_ARGUMENT, "max_keys must be positive");
   // The table size (a power of two >= 2 * max_keys) must fit in 32 bits, and
   // the ring buffers in size_t (32 bits on wasm32 and armhf).
   if (slots_ > (1u << 30)) return Status::error(FS_ERR_INVALID_ARGUMENT, "max_keys %u exceeds 2^30", slots_);
-  if (uint64_t{slots_} * steps_ * features_ > SIZE_MAX / sizeof(float))
+  if (uint64_t{slots_} * steps_ * (features_ + 2 * uint64_t{history_width_}) > SIZE_MAX / sizeof(float))
     return Status::error(FS_ERR_NO_MEMORY, "%u windows of %u x %u do not fit in memory", slots_, steps_, features_);
   uint32_t table_size = 1;
   while (per_key && table_size < 2 * slots_) table_size <<= 1;
   try {
     rows_.reset(new float[size_t{slots_} * steps_ * features_]);
+    history_.reset(history_width_ ? new double[size_t{slots_} * steps_ * history_width_] : nullptr);
     count_.assign(slots_, 0);
     next_row_.assign(slots_, 0);
     key_of_.assign(slots_, 0);
@@ -121,13 +124,24 @@ bool WindowStore::contains(uint64_t key_hash) const {
   return false;
 }
 
-uint32_t WindowStore::push(uint64_t key_hash, const float* features) {
-  const uint32_t slot = per_key_ ? find_or_insert(key_hash) : 0;
-  float* dst = rows_.get() + (size_t{slot} * steps_ + next_row_[slot]) * features_;
-  std::memcpy(dst, features, features_ * sizeof(float));
+uint32_t WindowStore::acquire(uint64_t key_hash) { return per_key_ ? find_or_insert(key_hash) : 0; }
+
+HistoryView WindowStore::history(uint32_t slot) const {
+  HistoryView view;
+  view.ring = history_.get() + size_t{slot} * steps_ * history_width_;
+  view.steps = steps_;
+  view.width = history_width_;
+  view.count = count_[slot];
+  view.newest = (next_row_[slot] + steps_ - 1) % steps_;
+  return view;
+}
+
+void WindowStore::append(uint32_t slot, const float* features, const double* history) {
+  const size_t position = size_t{slot} * steps_ + next_row_[slot];
+  std::memcpy(rows_.get() + position * features_, features, features_ * sizeof(float));
+  if (history_width_) std::memcpy(history_.get() + position * history_width_, history, history_width_ * sizeof(double));
   next_row_[slot] = (next_row_[slot] + 1) % steps_;
   if (count_[slot] < steps_) ++count_[slot];
-  return slot;
 }
 
 uint32_t WindowStore::copy_window(uint32_t slot, float* dst) const {

@@ -15,16 +15,39 @@
 
 namespace fraudscore {
 
+// The past values a window holds of the model's history columns, read-only:
+// the rows before the one being scored, at most `steps` of them.
+struct HistoryView {
+  const double* ring = nullptr;  // [steps, width], a ring buffer
+  uint32_t steps = 0, width = 0, count = 0;
+  uint32_t newest = 0;           // ring position of the most recent row (when count > 0)
+  // Column `column`'s value `age` rows back (0: the most recent), age < count.
+  double value(uint32_t age, uint32_t column) const {
+    return ring[size_t{(newest + steps - age) % steps} * width + column];
+  }
+};
+
 class WindowStore {
  public:
   // per_key == false: a single global window; max_keys is ignored.
-  Status init(uint32_t steps, uint32_t features, bool per_key, uint32_t max_keys);
+  // history_width: how many columns' past values each window keeps beside its
+  // feature rows (the model's history columns; 0 for most models).
+  Status init(uint32_t steps, uint32_t features, uint32_t history_width, bool per_key, uint32_t max_keys);
   void clear();
 
-  // Append a feature row to the window of `key_hash` (ignored for a global
-  // window), creating it and evicting the least recently used key if needed.
-  // Returns the slot that holds the window.
-  uint32_t push(uint64_t key_hash, const float* features);
+  // The slot holding the window of `key_hash` (0 for a global window),
+  // creating it and evicting the least recently used key if needed.
+  uint32_t acquire(uint64_t key_hash);
+  // The slot's past rows' history values, before the next append.
+  HistoryView history(uint32_t slot) const;
+  // Append a feature row (and its history values, history_width of them) to the slot's window.
+  void append(uint32_t slot, const float* features, const double* history);
+  // acquire() then append(); returns the slot.
+  uint32_t push(uint64_t key_hash, const float* features, const double* history = nullptr) {
+    const uint32_t slot = acquire(key_hash);
+    append(slot, features, history);
+    return slot;
+  }
 
   // Write the slot's window to dst[steps * features], oldest first,
   // left-padded with zeros; returns the number of real rows.
@@ -45,11 +68,12 @@ class WindowStore {
   void lru_unlink(uint32_t slot);
   void lru_push_front(uint32_t slot);
 
-  uint32_t steps_ = 0, features_ = 0, slots_ = 0, used_ = 0;
+  uint32_t steps_ = 0, features_ = 0, history_width_ = 0, slots_ = 0, used_ = 0;
   bool per_key_ = false;
   // [slots, steps, features], ring buffers. Left uninitialised: count_ bounds
   // every read, and zeroing megabytes was most of the time a new session took.
   std::unique_ptr<float[]> rows_;
+  std::unique_ptr<double[]> history_;  // [slots, steps, history_width], rings beside rows_
   std::vector<uint32_t> count_;     // [slots] real rows held (<= steps)
   std::vector<uint32_t> next_row_;  // [slots] ring position of the next write
   std::vector<uint64_t> key_of_;    // [slots]

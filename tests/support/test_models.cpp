@@ -30,7 +30,7 @@ struct FeatureSpecRow {
   double clip_min, clip_max, mean, std;
 };
 
-const FeatureSpecRow kFullFeatures[kFullFeatureCount] = {
+const FeatureSpecRow kFullFeatures[kHistoryFeatureCount] = {
     {"amount_log", fb::FeatureOp::Value, kColAmount, 0, 0.0, nullptr, true, kNaN, kNaN, 7.5, 2.5},
     {"type_index", fb::FeatureOp::CategoryIndex, kColType, 0, 0.0, nullptr, false, kNaN, kNaN, 2.0, 1.25},
     {"type_transfer", fb::FeatureOp::OneHot, kColType, 0, 4.0, nullptr, false, kNaN, kNaN, 0.0, 1.0},
@@ -40,6 +40,9 @@ const FeatureSpecRow kFullFeatures[kFullFeatureCount] = {
     {"amount_ratio", fb::FeatureOp::Ratio, kColAmount, kColOldBalanceOrg, 1.0, nullptr, true, kNaN, 5.0, 0.4, 0.8},
     {"hour_of_day", fb::FeatureOp::Modulo, kColStep, 0, 24.0, nullptr, false, kNaN, kNaN, 11.5, 6.9},
     {"dest_is_merchant", fb::FeatureOp::PrefixFlag, kColNameDest, 0, 0.0, "M", false, kNaN, kNaN, 0.3, 0.45},
+    {"since_previous", fb::FeatureOp::SincePrevious, kColStep, 0, 48.0, nullptr, false, kNaN, kNaN, 0.0, 1.0},
+    {"amount_vs_history", fb::FeatureOp::RelativeToHistory, kColAmount, 0, 1.0, nullptr, true, kNaN, kNaN, 0.0, 1.0},
+    {"day_of_week", fb::FeatureOp::DayOfWeek, kColStep, 0, 24.0, nullptr, false, kNaN, kNaN, 0.0, 1.0},
 };
 
 const fb::Model* verified_model(const std::vector<uint8_t>& bytes) {
@@ -52,7 +55,7 @@ const fb::Model* verified_model(const std::vector<uint8_t>& bytes) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensors(const TestModelOptions& o) {
-  const uint32_t F = o.feature_set == FeatureSet::Full ? kFullFeatureCount : 1;
+  const uint32_t F = feature_count(o.feature_set);
   const uint32_t C = o.conv_filters, K = o.conv_kernel, H = o.lstm_hidden, A = o.attention_dim, U = o.dense_units;
   const uint32_t G = 4 * H, D = 2 * H;
   return {
@@ -133,18 +136,20 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
 
   // Features.
   std::vector<flatbuffers::Offset<fb::Feature>> features;
-  const size_t feature_count = o.feature_set == FeatureSet::Full ? kFullFeatureCount : 1;
-  for (size_t i = 0; i < feature_count; ++i) {
+  const size_t count = feature_count(o.feature_set);
+  for (size_t i = 0; i < count; ++i) {
     const FeatureSpecRow& f = kFullFeatures[i];
     const bool type_feature = f.a == kColType;
+    const bool history_range = i >= kFullFeatureCount && !o.history_without_range;
     const std::string code = type_feature ? "TXN_TYPE" : "CODE_" + std::string(f.name);
     const std::string text = type_feature ? "Unusual payment type" : "Unusual " + std::string(f.name);
     features.push_back(fb::CreateFeatureDirect(fbb, f.name, f.op, f.a, f.b, f.parameter, f.text, f.log1p, f.clip_min,
                                                f.clip_max, f.mean, f.std, o.reason_codes ? code.c_str() : nullptr,
                                                o.reason_codes ? text.c_str() : nullptr,
                                                o.reason_codes && i == 0 ? kAmountBaseline : 0.0,
-                                               o.ranges ? o.range_min : std::nan(""),
-                                               o.ranges ? o.range_max : std::nan("")));
+                                               history_range ? 0.0 : o.ranges ? o.range_min : std::nan(""),
+                                               history_range ? kHistoryRangeMax
+                                                             : o.ranges ? o.range_max : std::nan("")));
   }
   auto window = fb::CreateWindow(fbb, o.window_length, o.per_key ? fb::WindowMode::PerKey : fb::WindowMode::Global,
                                  o.per_key ? static_cast<uint16_t>(kColNameOrig) : uint16_t{0});

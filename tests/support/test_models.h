@@ -23,6 +23,11 @@
 //   6 hour_of_day      Modulo(step, 24)                  mean 11.5, std 6.9
 //   7 dest_is_merchant PrefixFlag(nameDest, "M")         mean 0.3, std 0.45
 // FeatureSet::AmountOnly: feature 0 only.
+// FeatureSet::History (schema 1.3): the Full 8, then, each with the training
+// range [0, 1000] (history operations need one), mean 0, std 1:
+//   8 since_previous    SincePrevious(step, first event 48)
+//   9 amount_vs_history RelativeToHistory(amount, floor 1) log1p
+//  10 day_of_week       DayOfWeek(step, 24)
 //
 // Weights are uniform in [-weight_scale, weight_scale), generated from raw
 // std::mt19937 outputs (not std::uniform_real_distribution), so the same seed
@@ -40,7 +45,7 @@
 
 namespace fraudscore_test {
 
-enum class FeatureSet { Full, AmountOnly };
+enum class FeatureSet { Full, AmountOnly, History };
 
 // Column indices of the test model.
 constexpr uint32_t kColStep = 0;
@@ -52,6 +57,11 @@ constexpr uint32_t kColNameDest = 5;
 constexpr uint32_t kColumnCount = 6;
 
 constexpr uint32_t kFullFeatureCount = 8;
+constexpr uint32_t kHistoryFeatureCount = 11;
+constexpr double kHistoryRangeMax = 1000.0;
+inline uint32_t feature_count(FeatureSet set) {
+  return set == FeatureSet::Full ? kFullFeatureCount : set == FeatureSet::History ? kHistoryFeatureCount : 1;
+}
 constexpr double kAmountBaseline = 0.25;
 
 struct TestModelOptions {
@@ -107,6 +117,7 @@ struct TestModelOptions {
   bool stamp_checksum = true;      // false: leave the checksum field as a placeholder
   std::string float64_tensor;      // store this tensor as Float64 ("*": every tensor)
   std::string huge_shape_tensor;   // give this tensor the shape 65536^4 (no data)
+  bool history_without_range = false;  // FeatureSet::History: no range on the history features
 
   // Training ranges (schema 1.2): when set, every feature's range is
   // [range_min, range_max] (in the transformed units), widened by range_margin.

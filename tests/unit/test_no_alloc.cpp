@@ -123,6 +123,7 @@ struct Fixture {
     o.window_length = 10;
     const std::vector<uint8_t> global_bytes = build_test_model(o);
     o.per_key = true;
+    o.feature_set = FeatureSet::History;  // the per-key model also keeps its keys' past values
     const std::vector<uint8_t> per_key_bytes = build_test_model(o);
 
     const size_t before_load = g_new_calls;

@@ -80,7 +80,7 @@ uint32_t home_guess(uint64_t h, uint32_t mask) {
 
 TEST_CASE("global window: left padding with zeros, ring order oldest first") {
   WindowStore ws;
-  REQUIRE(ws.init(4, 2, false, 123).is_ok());
+  REQUIRE(ws.init(4, 2, 0, false, 123).is_ok());
   CHECK(ws.capacity() == 1);
   CHECK(ws.key_count() == 0);
   uint32_t valid = 99;
@@ -113,7 +113,7 @@ TEST_CASE("global window: left padding with zeros, ring order oldest first") {
 
 TEST_CASE("a window of length 1 holds the latest row only") {
   WindowStore ws;
-  REQUIRE(ws.init(1, 3, true, 2).is_ok());
+  REQUIRE(ws.init(1, 3, 0, true, 2).is_ok());
   const float a[3] = {1, 2, 3}, b[3] = {4, 5, 6};
   uint32_t valid = 0;
   const uint32_t slot = ws.push(77, a);
@@ -124,7 +124,7 @@ TEST_CASE("a window of length 1 holds the latest row only") {
 
 TEST_CASE("per-key windows are independent") {
   WindowStore ws;
-  REQUIRE(ws.init(3, 1, true, 8).is_ok());
+  REQUIRE(ws.init(3, 1, 0, true, 8).is_ok());
   const uint64_t alice = 0xa11ce, bob = 0xb0b;
   float x = 1;
   const uint32_t sa = ws.push(alice, &x);
@@ -153,7 +153,7 @@ TEST_CASE("per-key windows are independent") {
 
 TEST_CASE("LRU eviction at max_keys: the evicted key starts fresh, a recently used key survives") {
   WindowStore ws;
-  REQUIRE(ws.init(4, 1, true, 3).is_ok());
+  REQUIRE(ws.init(4, 1, 0, true, 3).is_ok());
   CHECK(ws.capacity() == 3);
   const uint64_t A = 1, B = 2, C = 3, D = 4;
   uint32_t valid = 0;
@@ -213,15 +213,15 @@ TEST_CASE("eviction through a session: max_keys bounds the keys held") {
 
 TEST_CASE("invalid window store settings") {
   WindowStore ws;
-  CHECK(ws.init(4, 2, true, 0).code() == FS_ERR_INVALID_ARGUMENT);
+  CHECK(ws.init(4, 2, 0, true, 0).code() == FS_ERR_INVALID_ARGUMENT);
   // An absurd max_keys is refused (not an endless loop sizing the table, not
   // an overflowing allocation).
-  const fraudscore::Status huge = ws.init(4, 2, true, 0xffffffffu);
+  const fraudscore::Status huge = ws.init(4, 2, 0, true, 0xffffffffu);
   CHECK(huge.code() == FS_ERR_INVALID_ARGUMENT);
   CHECK(std::string(huge.message()).find("max_keys") != std::string::npos);
-  CHECK(ws.init(4, 2, true, (1u << 30) + 1).code() == FS_ERR_INVALID_ARGUMENT);
+  CHECK(ws.init(4, 2, 0, true, (1u << 30) + 1).code() == FS_ERR_INVALID_ARGUMENT);
   // A global window ignores max_keys.
-  REQUIRE(ws.init(4, 2, false, 0xffffffffu).is_ok());
+  REQUIRE(ws.init(4, 2, 0, false, 0xffffffffu).is_ok());
   CHECK(ws.capacity() == 1);
 
   // The same through the C API.
@@ -274,7 +274,7 @@ TEST_CASE("randomised inserts and evictions match a std::map + std::list LRU mod
     }
 
     WindowStore ws;
-    REQUIRE(ws.init(c.steps, c.features, true, c.max_keys).is_ok());
+    REQUIRE(ws.init(c.steps, c.features, 0, true, c.max_keys).is_ok());
     ModelLru model(c.steps, c.features, c.max_keys);
     std::map<uint64_t, uint32_t> slot_of;  // resident keys -> slot
     size_t mismatches = 0;
