@@ -10,9 +10,10 @@ import flatbuffers
 import numpy as np
 
 from . import schema_gen
-from .features import Spec
+from .features import OP_SINCE_PREVIOUS, Spec
 
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2  # 1.2: training ranges (Feature.range_min/max)
+SCHEMA_MINOR_HISTORY = 3  # 1.3: history operations and DayOfWeek
 SCHEMA_MINOR_NO_RANGES = 1
 FILE_IDENTIFIER = b"FSMD"
 KIND_CRNN, KIND_LSTM_ATTN, KIND_LLE_SVM = 1, 2, 3
@@ -182,8 +183,11 @@ def _architecture(S, arch_type, arch_config):
 def build_model_bytes(name, description, spec: Spec, network_config: dict, tensors, risk: dict, provenance: dict,
                       schema_version=None, kind=KIND_CRNN, arch_type="CrnnConfig") -> bytes:
     """`tensors`: name -> torch tensor or numpy array (float64 arrays are stored as Float64)."""
-    if schema_version is None:  # 1.2 readers are needed only when the ranges are written
-        schema_version = (SCHEMA_MAJOR, SCHEMA_MINOR if has_ranges(spec) else SCHEMA_MINOR_NO_RANGES)
+    if schema_version is None:  # the oldest reader that understands everything written
+        minor = SCHEMA_MINOR if has_ranges(spec) else SCHEMA_MINOR_NO_RANGES
+        if any(f.op >= OP_SINCE_PREVIOUS for f in spec.features):
+            minor = SCHEMA_MINOR_HISTORY
+        schema_version = (SCHEMA_MAJOR, minor)
     S = schema_gen.schema()
     for mod in ("Column", "UnknownCategory", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
                 "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",

@@ -11,8 +11,12 @@ from typing import List, Optional
 import numpy as np
 import pandas as pd
 
+from .windows import window_indices
+
 NUMERIC, CATEGORICAL, IDENTIFIER, TIME = 0, 1, 2, 3
-OP_VALUE, OP_CATEGORY_INDEX, OP_DIFFERENCE, OP_RATIO, OP_MODULO, OP_PREFIX_FLAG, OP_ONE_HOT = range(7)
+(OP_VALUE, OP_CATEGORY_INDEX, OP_DIFFERENCE, OP_RATIO, OP_MODULO, OP_PREFIX_FLAG, OP_ONE_HOT,
+ OP_SINCE_PREVIOUS, OP_RELATIVE_TO_HISTORY, OP_DAY_OF_WEEK) = range(10)
+HISTORY_OPS = (OP_SINCE_PREVIOUS, OP_RELATIVE_TO_HISTORY)   # read the rows before this one (schema 1.3)
 WINDOW_GLOBAL, WINDOW_PER_KEY = 0, 1
 
 PAYSIM_TYPES = ["CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"]  # LabelEncoder's (sorted) order
@@ -121,9 +125,34 @@ def _categories(df, col: Column):
     return codes.fillna(col.missing_value).to_numpy(dtype=np.float64)
 
 
+def previous_rows(df: pd.DataFrame, spec: Spec) -> np.ndarray:
+    """[n, L] indices of each row's previous rows in its window stream (its key's rows before
+    it, or all rows before it for a global window), oldest first, -1 where there are fewer
+    than L = window length: what a scoring session holds when the row arrives."""
+    keys = df[spec.key_column].to_numpy() if spec.window_mode == WINDOW_PER_KEY else None
+    return window_indices(len(df), spec.window_length + 1, keys)[:, :-1]
+
+
+def _history_feature(values: np.ndarray, previous: np.ndarray, f: Feature) -> np.ndarray:
+    """SincePrevious / RelativeToHistory as the core computes them (feature_pipeline.cpp,
+    finish_history_features): the mean adds the previous values oldest first."""
+    real = previous >= 0
+    count = real.sum(axis=1)
+    past = np.where(real, values[np.where(real, previous, 0)], 0.0)
+    if f.op == OP_SINCE_PREVIOUS:
+        return np.where(count > 0, values - past[:, -1], f.parameter)
+    total = np.zeros(len(values))
+    for step in range(past.shape[1]):           # oldest first; padding adds an exact 0
+        total = total + past[:, step]
+    mean = total / np.maximum(count, 1)
+    return np.where(count > 0, values / np.maximum(mean, f.parameter), 1.0)
+
+
 def raw_features(df: pd.DataFrame, spec: Spec) -> np.ndarray:
-    """Features before log1p/clip/z-score, float64 [n, F]."""
+    """Features before log1p/clip/z-score, float64 [n, F]. Rows are in scoring order: history
+    operations read the rows before each one."""
     out = np.empty((len(df), len(spec.features)), dtype=np.float64)
+    previous = None
     for j, f in enumerate(spec.features):
         ca = spec.column(f.a)
         if f.op == OP_VALUE:
@@ -139,6 +168,12 @@ def raw_features(df: pd.DataFrame, spec: Spec) -> np.ndarray:
         elif f.op == OP_MODULO:
             a = _numbers(df, ca)
             x = a - np.floor(a / f.parameter) * f.parameter
+        elif f.op == OP_DAY_OF_WEEK:
+            day = np.floor(_numbers(df, ca) / f.parameter) + 3.0
+            x = day - np.floor(day / 7.0) * 7.0
+        elif f.op in HISTORY_OPS:
+            previous = previous_rows(df, spec) if previous is None else previous
+            x = _history_feature(_numbers(df, ca), previous, f)
         elif f.op == OP_PREFIX_FLAG:
             x = df[ca.name].astype(str).str.startswith(f.text).to_numpy(dtype=np.float64)
         else:

@@ -3,11 +3,14 @@ does (honest split first, paper protocol second), its thresholds, its limits
 and the one command that rebuilds it. Every figure comes from the build run."""
 import math
 
-from .features import (OP_CATEGORY_INDEX, OP_DIFFERENCE, OP_MODULO, OP_ONE_HOT, OP_PREFIX_FLAG, OP_RATIO, OP_VALUE)
+from .features import (OP_CATEGORY_INDEX, OP_DAY_OF_WEEK, OP_DIFFERENCE, OP_MODULO, OP_ONE_HOT, OP_PREFIX_FLAG, OP_RATIO,
+                       OP_RELATIVE_TO_HISTORY, OP_SINCE_PREVIOUS, OP_VALUE)
 
 _OPS = {OP_VALUE: "value of {a}", OP_CATEGORY_INDEX: "label-encoded {a}", OP_DIFFERENCE: "{a} − {b}",
         OP_RATIO: "{a} / max({b}, {p:g})", OP_MODULO: "{a} mod {p:g}", OP_PREFIX_FLAG: "{a} starts with '{t}'",
-        OP_ONE_HOT: "{a} is category #{p:.0f}"}
+        OP_ONE_HOT: "{a} is category #{p:.0f}", OP_DAY_OF_WEEK: "day of week of {a} (days of {p:g}; 0 = Monday)",
+        OP_SINCE_PREVIOUS: "{a} − {a} of the key's previous row ({p:g} for its first)",
+        OP_RELATIVE_TO_HISTORY: "{a} / max(mean {a} of the window's previous rows, {p:g}) (1 for a first row)"}
 
 LIMITS = {
     "paper": [

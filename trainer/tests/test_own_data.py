@@ -89,6 +89,16 @@ class DescriptionChecks(unittest.TestCase):
         self._error(lambda d: d["columns"]["kind"].update(type="identifier"), "read only by a prefix_flag")
         self._error(lambda d: d.update(derived=[{"name": "m", "op": "prefix_flag", "a": "amount", "text": "M"}]),
                     "prefix_flag needs a key column")
+        self._error(lambda d: d.update(derived=[{"name": "r", "op": "relative_to_history", "a": "amount"}]),
+                    "relative_to_history needs parameter > 0")
+        self._error(lambda d: d.update(derived=[{"name": "r", "op": "relative_to_history", "a": "settled",
+                                                 "parameter": 1.0}]), "known at decision time")
+        self._error(lambda d: d.update(derived=[{"name": "g", "op": "time_since_previous", "a": "kind"}]),
+                    "time_since_previous needs the time column")
+        self._error(lambda d: d.update(derived=[{"name": "w", "op": "day_of_week", "a": "amount"}]),
+                    "day_of_week needs the time column")
+        self._error(lambda d: d.update(derived=[{"name": "g", "op": "time_since_previous", "a": "ts",
+                                                 "first_event": "long ago"}]), "'long ago' is not a number")
 
     def test_toml_errors_are_plain(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -99,6 +109,46 @@ class DescriptionChecks(unittest.TestCase):
             self.assertIn("not valid TOML", str(ctx.exception))
             with self.assertRaises(DescriptionError):
                 load(Path(tmp) / "absent.toml")
+
+
+class HistoryFeatures(unittest.TestCase):
+    """The trainer's twin of the core's history operations, on the stream that
+    tests/unit/test_history_features.cpp checks in C++ (window 3, keys C1 and C2)."""
+
+    def _spec(self, mode=feat.WINDOW_PER_KEY):
+        columns = [feat.Column("step", feat.TIME), feat.Column("amount"), feat.Column("card", feat.IDENTIFIER)]
+        features = [feat.Feature("since", feat.OP_SINCE_PREVIOUS, "step", parameter=48.0),
+                    feat.Feature("vs_recent", feat.OP_RELATIVE_TO_HISTORY, "amount", parameter=1.0),
+                    feat.Feature("day", feat.OP_DAY_OF_WEEK, "step", parameter=24.0)]
+        return feat.Spec(columns, features, window_length=3, window_mode=mode,
+                         key_column="card" if mode == feat.WINDOW_PER_KEY else None)
+
+    ROWS = pd.DataFrame({"step": [10, 12, 13, 20, 40, 41, 50, -30],
+                         "amount": [100, 0.5, 300, 2, 50, 70, 1000, 1],
+                         "card": ["C1", "C2", "C1", "C2", "C1", "C1", "C1", "C4"]})
+
+    def test_per_key_values_match_the_hand_computed_ones(self):
+        x = feat.raw_features(self.ROWS, self._spec())
+        np.testing.assert_array_equal(x[:, 0], [48, 48, 3, 8, 27, 1, 9, 48])
+        np.testing.assert_array_equal(x[:, 1], [1, 1, 3, 2, 50 / 200, 70 / 150, 1000 / ((300 + 50 + 70) / 3), 1])
+        np.testing.assert_array_equal(x[:, 2], [3, 3, 3, 3, 4, 4, 5, 1])
+
+    def test_a_global_window_reads_every_previous_row(self):
+        x = feat.raw_features(self.ROWS.iloc[:4], self._spec(feat.WINDOW_GLOBAL))
+        np.testing.assert_array_equal(x[:, 0], [48, 2, 1, 7])
+        np.testing.assert_allclose(x[:, 1], [1, 0.5 / 100, 300 / 50.25, 2 / (400.5 / 3)], rtol=1e-15)
+
+    def test_history_features_get_a_range_and_declare_schema_1_3(self):
+        from fraudscore_trainer import export
+        spec = self._spec()
+        feat.fit_normalisation(self.ROWS, spec)
+        self.assertTrue(all(f.range_min == f.range_min for f in spec.features))
+        body = export.build_model_bytes("t", "", spec, {"conv_filters": 2, "conv_kernel": 2, "lstm_hidden": 2,
+                                                         "attention_dim": 2, "dense_units": 2}, {},
+                                        {"decision_threshold": 0.5, "review_threshold": 0.4,
+                                         "band_cuts": [0.2, 0.5, 0.8]}, {})
+        model = export.schema_gen.submodule("Model").Model.GetRootAs(body, 0)
+        self.assertEqual((model.SchemaMajor(), model.SchemaMinor()), (1, 3))
 
 
 class DataChecks(unittest.TestCase):
@@ -221,6 +271,11 @@ class Describe(unittest.TestCase):
         self.assertEqual(roles["job"], "ignored")            # the same in every row of a card
         self.assertEqual(d.columns["amt"].transform, "log1p")
         self.assertEqual(d.columns["category"].type, "categorical")
+        # The usual per-card features are drafted: clock features and the card's own history.
+        ops = {x.name: (x.op, x.a) for x in d.derived}
+        self.assertEqual(ops["since_previous_unix_time"], ("time_since_previous", "unix_time"))
+        self.assertEqual(ops["amt_vs_recent"], ("relative_to_history", "amt"))
+        self.assertEqual(ops["unix_time_day_of_week"], ("day_of_week", "unix_time"))
 
     def test_flags_set_roles_and_a_wrong_flag_is_named(self):
         _require_sparkov(self)
@@ -267,6 +322,9 @@ class BuildFromDescription(unittest.TestCase):
             model, golden = out / "sparkov-tiny.fsmodel", out / "sparkov-tiny.golden.csv"
             card = (out / "sparkov-tiny.md").read_text()
             self.assertIn("## Known at decision time", card)
+            # The description's history features, computed by the core from each card's window.
+            self.assertIn("| since_previous | unix_time − unix_time of the key's previous row", card)
+            self.assertIn("| amt_vs_recent | amt / max(mean amt of the window's previous rows, 1)", card)
             self.assertIn("`--threshold recall:0.8`", card)
             self.assertIn("**(chosen)**", card)
             for name in ("logistic_regression", "random_forest", "xgboost"):

@@ -171,6 +171,17 @@ std::unique_ptr<fb::ModelT> envelope(fb::ModelKind kind, const char* name, uint3
 std::unique_ptr<fb::ModelT> crnn(bool per_key_dynamic, uint32_t seed) {
   auto m = envelope(fb::ModelKind::Crnn, per_key_dynamic ? "fuzz-crnn-perkey" : "fuzz-crnn", seed);
   paysim_spec(*m->body->spec);
+  if (per_key_dynamic) {  // history operations (1.3), which need their training range
+    using Op = fb::FeatureOp;
+    auto& features = m->body->spec->features;
+    features.push_back(feature({"since_previous", Op::SincePrevious, 0, 0, 48.0}));
+    features.push_back(feature({"amount_vs_history", Op::RelativeToHistory, 2, 0, 1.0, nullptr, true}));
+    features.push_back(feature({"day_of_week", Op::DayOfWeek, 0, 0, 24.0}));
+    for (size_t i = features.size() - 3; i < features.size(); ++i) {
+      features[i]->range_min = 0.0;
+      features[i]->range_max = 100.0;
+    }
+  }
   fb::WindowT& w = *m->body->spec->window;
   w.length = per_key_dynamic ? 3 : 4;
   w.mode = per_key_dynamic ? fb::WindowMode::PerKey : fb::WindowMode::Global;

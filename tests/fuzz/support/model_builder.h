@@ -21,7 +21,7 @@ namespace fb = ::fraudscore::schema;
 // The tiny models every fuzzer starts from (a few KB each).
 enum class TinyKind {
   Crnn,                // global window of 4, 8 features (every FeatureOp), Platt, reason codes
-  CrnnPerKeyDynamic,   // per-key window of 3, dynamic thresholds by `type`
+  CrnnPerKeyDynamic,   // per-key window of 3, dynamic thresholds by `type`, 3 history features (1.3)
   LstmAttn,            // per-key window of 4, entity calibration, dynamic thresholds by `sector`
   LleSvm,              // per-key window of 2, 3 indicators, Float64 tensors
 };

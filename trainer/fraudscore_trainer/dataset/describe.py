@@ -120,7 +120,7 @@ def draft(path, label=None, key=None, time=None, sample_rows=SAMPLE_ROWS) -> str
         "# known when a payment is scored (known_at_decision): set false for values filled in afterwards",
         "# (balances after the payment, chargebacks, review outcomes); the model never reads those.",
     ]
-    derived = []
+    derived, heavy = [], []
     per_key = _constant_per_key(df, key, columns) if key else set()
     for c in columns:
         lines += ["", f"[columns.{_bare(c)}]"]
@@ -151,6 +151,7 @@ def draft(path, label=None, key=None, time=None, sample_rows=SAMPLE_ROWS) -> str
                 lines.append("min = 0")
                 if v.quantile(0.99) > 10 * (v.median() + 1):
                     lines.append('transform = "log1p"   # heavy-tailed')
+                    heavy.append(c)
             if (text.str.strip() == "").any():
                 lines.append("missing = 0   # or \"refuse\"")
         elif _time_format(c, text, None) and c != time:
@@ -162,7 +163,15 @@ def draft(path, label=None, key=None, time=None, sample_rows=SAMPLE_ROWS) -> str
         else:
             lines += [f'role = "ignored"   # {unique[c]:,} distinct values: too many for a category']
     for c in derived:
-        lines += ["", "[[derived]]", f'name = "{c}_time_of_day"', 'op = "time_of_day"', f"a = {json.dumps(c)}"]
+        for op in ("time_of_day", "day_of_week"):
+            lines += ["", "[[derived]]", f'name = "{c}_{op}"', f'op = "{op}"', f"a = {json.dumps(c)}"]
+        lines += ["", f"# Computed by the scorer from the {key or 'stream'}'s previous rows (its window):", "[[derived]]",
+                  f'name = "since_previous_{c}"', 'op = "time_since_previous"', f"a = {json.dumps(c)}",
+                  'transform = "log1p"']
+    for c in heavy if key else []:
+        lines += ["", "[[derived]]", f'name = "{c}_vs_recent"',
+                  f'op = "relative_to_history"   # {c} over its mean in the {key}\'s previous rows',
+                  f"a = {json.dumps(c)}", "parameter = 1.0", 'transform = "log1p"']
     return "\n".join(lines) + "\n"
 
 

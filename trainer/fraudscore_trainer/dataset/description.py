@@ -19,7 +19,9 @@ TIME_FORMATS = ("step", "unix_seconds", "unix_milliseconds", "iso8601")  # or a 
 TRANSFORMS = ("none", "log1p")
 UNKNOWN_POLICIES = ("bucket", "refuse")
 WINDOW_MODES = ("per_key", "global")
-DERIVED_OPS = ("difference", "ratio", "time_of_day", "prefix_flag")
+DERIVED_OPS = ("difference", "ratio", "time_of_day", "day_of_week", "prefix_flag", "time_since_previous",
+               "relative_to_history")
+CLOCK_OPS = ("time_of_day", "day_of_week")
 SECONDS_PER_DAY = {"unix_seconds": 86400.0, "unix_milliseconds": 86_400_000.0}
 
 
@@ -58,6 +60,8 @@ class DerivedFeature:
     transform: str = "none"
     clip_min: float = math.nan
     clip_max: float = math.nan
+    first_event: float = math.nan     # time_since_previous: the value for a key's first row (NaN: the
+                                      # largest gap in the training rows)
 
 
 @dataclass
@@ -119,7 +123,8 @@ _COLUMN_FIELDS = {
     "positive": object, "direct": bool, "note": str,
 }
 _DERIVED_FIELDS = {"name": str, "op": str, "a": str, "b": str, "parameter": float, "text": str, "transform": str,
-                   "clip_min": float, "clip_max": float}
+                   "clip_min": float, "clip_max": float, "first_event": float}
+NUMERIC_TIMES = ("step", "unix_seconds", "unix_milliseconds")
 
 
 def _check_fields(table: dict, allowed, where: str):
@@ -203,12 +208,22 @@ def _derived(i: int, table: dict, columns) -> DerivedFeature:
             c = columns[ref]
             if not (c.role == "feature" and c.type == "numeric" and c.known_at_decision):
                 raise DescriptionError(f"{where} ({d.name}): {ref!r} must be a numeric feature known at decision time")
-    if d.op == "ratio" and not d.parameter > 0:
-        raise DescriptionError(f"{where} ({d.name}): a ratio needs parameter > 0 (the least divisor)")
-    if d.op == "time_of_day":
+    if d.op in ("ratio", "relative_to_history") and not d.parameter > 0:
+        raise DescriptionError(f"{where} ({d.name}): {d.op} needs parameter > 0 (the least divisor)")
+    if d.op == "relative_to_history":
         c = columns[d.a]
-        if c.role != "time" or c.format not in SECONDS_PER_DAY and c.format != "step":
-            raise DescriptionError(f"{where} ({d.name}): time_of_day needs the time column in unix_seconds, "
+        if not (c.role == "feature" and c.type == "numeric" and c.known_at_decision):
+            raise DescriptionError(f"{where} ({d.name}): {d.a!r} must be a numeric feature known at decision time")
+    if d.op == "time_since_previous":
+        c = columns[d.a]
+        numeric_time = c.role == "time" and c.format in NUMERIC_TIMES
+        if not (numeric_time or c.role == "feature" and c.type == "numeric" and c.known_at_decision):
+            raise DescriptionError(f"{where} ({d.name}): time_since_previous needs the time column in step, "
+                                   "unix_seconds or unix_milliseconds, or a numeric feature known at decision time")
+    if d.op in CLOCK_OPS:
+        c = columns[d.a]
+        if c.role != "time" or c.format not in NUMERIC_TIMES:
+            raise DescriptionError(f"{where} ({d.name}): {d.op} needs the time column in unix_seconds, "
                                    "unix_milliseconds or step (the scorer reads numbers, not text dates)")
         if c.format == "step" and not d.parameter > 0:
             raise DescriptionError(f"{where} ({d.name}): with a step time, parameter = the steps in one day "

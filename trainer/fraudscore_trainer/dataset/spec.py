@@ -41,18 +41,43 @@ def _categorical(c, train: pd.DataFrame):
     return column, features
 
 
-def _derived(d, description: Description, columns: dict) -> feat.Feature:
+def _time_column(d, description: Description, columns: dict) -> None:
+    """A derived feature of the time column makes the scorer read it."""
+    time = description.columns[d.a]
+    if time.role == "time":
+        columns.setdefault(time.name, feat.Column(time.name, feat.TIME, missing_allowed=False))
+
+
+def largest_gap(train: pd.DataFrame, column: str, key) -> float:
+    """The largest step of `column` between consecutive training rows of a key (or of the
+    stream): the default value of time_since_previous for a key's first row, as long ago as
+    anything seen."""
+    values = pd.to_numeric(train[column], errors="coerce")
+    gaps = values.groupby(train[key]).diff() if key is not None else values.diff()
+    gaps = gaps.dropna()
+    return float(gaps.max()) if len(gaps) else 0.0
+
+
+def _derived(d, description: Description, columns: dict, train: pd.DataFrame) -> feat.Feature:
     log1p = d.transform == "log1p"
+    clip = dict(log1p=log1p, clip_min=d.clip_min, clip_max=d.clip_max)
     if d.op == "difference":
         return feat.Feature(d.name, feat.OP_DIFFERENCE, d.a, d.b, log1p=log1p, clip_min=d.clip_min, clip_max=d.clip_max)
     if d.op == "ratio":
         return feat.Feature(d.name, feat.OP_RATIO, d.a, d.b, parameter=d.parameter, log1p=log1p, clip_min=d.clip_min,
                             clip_max=d.clip_max)
-    if d.op == "time_of_day":
-        time = description.columns[d.a]
-        columns.setdefault(time.name, feat.Column(time.name, feat.TIME, missing_allowed=False))
-        day = SECONDS_PER_DAY.get(time.format, d.parameter)   # a step time: its steps per day
-        return feat.Feature(d.name, feat.OP_MODULO, d.a, parameter=day)
+    if d.op in ("time_of_day", "day_of_week"):
+        _time_column(d, description, columns)
+        day = SECONDS_PER_DAY.get(description.columns[d.a].format, d.parameter)   # a step time: its steps per day
+        return feat.Feature(d.name, feat.OP_MODULO if d.op == "time_of_day" else feat.OP_DAY_OF_WEEK, d.a,
+                            parameter=day)
+    if d.op == "time_since_previous":
+        _time_column(d, description, columns)
+        key = description.key.name if description.window_mode == "per_key" else None
+        first = d.first_event if d.first_event == d.first_event else largest_gap(train, d.a, key)
+        return feat.Feature(d.name, feat.OP_SINCE_PREVIOUS, d.a, parameter=first, **clip)
+    if d.op == "relative_to_history":
+        return feat.Feature(d.name, feat.OP_RELATIVE_TO_HISTORY, d.a, parameter=d.parameter, **clip)
     if d.op == "prefix_flag":
         return feat.Feature(d.name, feat.OP_PREFIX_FLAG, d.a, text=d.text, normalise=False)
     raise ValueError(f"unknown derived op {d.op!r}")
@@ -80,7 +105,7 @@ def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
     for d in description.derived:
         if d.op == "prefix_flag" and d.a not in columns:
             columns[d.a] = feat.Column(d.a, feat.IDENTIFIER, missing_allowed=False)
-        f = _derived(d, description, columns)
+        f = _derived(d, description, columns, train)
         f.reason_code = d.name     # a reason names the derived feature, not its first column
         features.append(f)
     order = list(description.columns)   # columns in the order the description lists them
