@@ -24,6 +24,7 @@ namespace {
 struct Settings {
   AgentConfig config;
   std::string log_level = "info", durability = "full", reasons_for = "flagged", unix_socket_mode = "0660";
+  std::string output = "full";
   bool stdio = false, tcp = true;
 };
 
@@ -60,6 +61,15 @@ void add_service_options(CLI::App& app, Settings& s) {
       ->capture_default_str();
   app.add_option("--rate-limit-burst", c.service.rate_limit.burst, "scores a key may use at once")
       ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--output", s.output,
+                 "what a score response shows: full, rounded:N (probabilities and weights to N decimals) or "
+                 "decision (the decision and reason codes only); for callers that should learn little per probe")
+      ->check([](const std::string& text) {
+        fraudscore_agent::OutputPolicy policy;
+        std::string error;
+        return fraudscore_agent::parse_output_policy(text, &policy, &error) ? std::string() : error;
+      })
       ->capture_default_str();
   app.add_option("--log-level", s.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
@@ -156,6 +166,8 @@ int main(int argc, char** argv) {
   parse_log_level(settings.log_level, &level);
   JsonLog::set_level(level);
   config.durable_full = settings.durability == "full";
+  std::string output_error;
+  fraudscore_agent::parse_output_policy(settings.output, &config.service.output, &output_error);  // checked by CLI11
   config.session.reasons_flagged_only = settings.reasons_for == "flagged";
 
   // Signals are taken by one thread with sigwait, so every other thread runs undisturbed.

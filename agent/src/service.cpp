@@ -340,7 +340,10 @@ Response Service::score(const std::string& body) {
   metrics_.stage("score", score_seconds);
   // Results point into our own buffers and into the model (held by `request`): JSON is built outside the lock.
   nlohmann::json out = nlohmann::json::array();
-  for (size_t i = 0; i < n; ++i) out.push_back(m.result_json(results[i]));
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(m.result_json(results[i]));
+    apply_output_policy(options_.output, &out.back());
+  }
 
   const Clock::time_point storing = Clock::now();
   std::string error;

@@ -17,6 +17,7 @@
 #include "key_hasher.h"
 #include "metrics.h"
 #include "model_registry.h"
+#include "output_policy.h"
 #include "rate_limiter.h"
 #include "request_limits.h"
 #include "state_store.h"
@@ -33,6 +34,7 @@ struct Response {
 struct ServiceOptions {
   JsonLimits json;
   RateLimitOptions rate_limit;
+  OutputPolicy output;  // what a score response shows (decisions use the full probability)
 };
 
 class Service {

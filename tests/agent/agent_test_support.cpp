@@ -91,6 +91,7 @@ std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const A
   config.durable_full = false;    // crash-safe, faster on shared CI disks; power cuts are not tested here
   config.session.reasons = options.reasons;
   config.service.rate_limit = options.rate_limit;
+  config.service.output = options.output;
   config.trusted_key_files = options.trusted_key_files;
   if (options.max_keys) config.session.max_keys = options.max_keys;
   auto agent = std::make_unique<fraudscore_agent::Agent>();

@@ -45,6 +45,7 @@ struct AgentOptions {
   bool copy_models = true;
   fraudscore_agent::RateLimitOptions rate_limit;  // the agent's defaults
   std::vector<std::string> trusted_key_files;     // empty: signatures not checked
+  fraudscore_agent::OutputPolicy output;          // full results
 };
 std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const AgentOptions& options = AgentOptions());
 
