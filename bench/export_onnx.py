@@ -38,7 +38,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "trainer"))
-from fraudscore_trainer import schema_gen, signing  # noqa: E402
+from fraudscore_trainer.modelfile import schema_gen
+from fraudscore_trainer.modelfile import signing
 
 OPSET = 17
 MASKED_SCORE = -1e9
@@ -135,7 +136,7 @@ def build_graph(dims, t):
 def check_cases(dims, tensors):
     """Random windows (left-padded with zeros like the core's) and the PyTorch model's outputs."""
     import torch
-    from fraudscore_trainer.crnn import Crnn
+    from fraudscore_trainer.families.crnn.network import Crnn
 
     net = Crnn(dims["features"], **{k: v for k, v in dims.items() if k not in ("steps", "features")})
     net.load_state_dict({name: torch.from_numpy(value) for name, value in tensors.items()}, strict=True)

@@ -280,7 +280,7 @@ if __name__ == "__main__":
 def _signing():
     import sys
     sys.path.insert(0, str(REPO / "trainer"))
-    from fraudscore_trainer import signing
+    from fraudscore_trainer.modelfile import signing
     return signing
 
 
@@ -329,8 +329,8 @@ class SignedModels(unittest.TestCase):
         # A changed weight with the checksum recomputed: only the signature can tell.
         tampered = bytearray(self.inner)
         tampered[len(tampered) // 2] ^= 0x01
-        from fraudscore_trainer import validation_curve  # noqa: F401  (path set by _signing)
-        from fraudscore_trainer.export import checksum_offset, fnv1a64
+        from fraudscore_trainer.families.crnn import validation_curve  # noqa: F401  (path set by _signing)
+        from fraudscore_trainer.modelfile.export import checksum_offset, fnv1a64
         at = checksum_offset(tampered)
         tampered[at:at + 8] = b"\0" * 8
         tampered[at:at + 8] = fnv1a64(bytes(tampered)).to_bytes(8, "little")

@@ -14,6 +14,7 @@
 #include "feature_pipeline.h"
 #include "fraudscore/fraudscore.h"
 #include "model.h"
+#include "session_fixture.h"
 #include "test_models.h"
 #include "test_util.h"
 
@@ -35,31 +36,6 @@ std::unique_ptr<fraudscore::Model> load_internal(const TestModelOptions& o = Tes
   REQUIRE_MESSAGE(s.is_ok(), s.message());
   return m;
 }
-
-// A loaded model plus sessions on it, freed together.
-struct Fixture {
-  explicit Fixture(const TestModelOptions& o = TestModelOptions()) {
-    const std::vector<uint8_t> bytes = build_test_model(o);
-    REQUIRE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK);
-  }
-  ~Fixture() {
-    for (fs_session* s : sessions) fs_session_free(s);
-    fs_model_free(model);
-  }
-  Fixture(const Fixture&) = delete;
-  Fixture& operator=(const Fixture&) = delete;
-
-  fs_session* session(uint32_t max_keys = 0, uint32_t max_batch = 0) {
-    fs_session_options options{max_keys, max_batch, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
-    fs_session* s = nullptr;
-    REQUIRE(fs_session_create(model, &options, &s) == FS_OK);
-    sessions.push_back(s);
-    return s;
-  }
-
-  fs_model* model = nullptr;
-  std::vector<fs_session*> sessions;
-};
 
 fs_status score(fs_session* s, const Row& row, fs_result* out) { return fs_session_score(s, row.data(), row.size(), out); }
 

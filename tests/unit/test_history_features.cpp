@@ -13,6 +13,7 @@
 #include "feature_pipeline.h"
 #include "fraudscore/fraudscore.h"
 #include "model.h"
+#include "session_fixture.h"
 #include "test_models.h"
 #include "test_util.h"
 #include "window_store.h"
@@ -64,28 +65,6 @@ fs_result must_score(fs_session* s, const Row& row) {
   REQUIRE_MESSAGE(fs_session_score(s, row.data(), row.size(), &r) == FS_OK, fs_last_error());
   return r;
 }
-
-struct Sessions {
-  explicit Sessions(const TestModelOptions& o) {
-    const std::vector<uint8_t> bytes = build_test_model(o);
-    REQUIRE_MESSAGE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK, fs_last_error());
-  }
-  ~Sessions() {
-    for (fs_session* s : sessions) fs_session_free(s);
-    fs_model_free(model);
-  }
-  Sessions(const Sessions&) = delete;
-  Sessions& operator=(const Sessions&) = delete;
-  fs_session* open(uint32_t max_keys = 0) {
-    fs_session_options options{max_keys, 0, 0, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
-    fs_session* s = nullptr;
-    REQUIRE(fs_session_create(model, &options, &s) == FS_OK);
-    sessions.push_back(s);
-    return s;
-  }
-  fs_model* model = nullptr;
-  std::vector<fs_session*> sessions;
-};
 
 }  // namespace
 
@@ -144,18 +123,18 @@ TEST_CASE("a history feature beyond its training range is clipped and flagged") 
 }
 
 TEST_CASE("sessions: history per key, batches equal their rows, refused rows and reset change nothing") {
-  Sessions m(history_options(4));
+  Fixture m(history_options(4));
   std::vector<Row> rows;
   const char* keys[] = {"C1", "C2", "C1", "C1", "C3", "C2", "C1", "C1", "C2", "C1"};
   for (int i = 0; i < 10; ++i)
     rows.push_back(make_row(3.0 * i + (i % 3), i % 2 ? "TRANSFER" : "PAYMENT", 10.0 + 97.0 * ((i * 7) % 5), keys[i],
                             500, "M1"));
-  fs_session* one = m.open();
+  fs_session* one = m.session();
   std::vector<fs_result> singles;
   for (const Row& r : rows) singles.push_back(must_score(one, r));
 
   SUBCASE("a batch scores as its rows one by one") {
-    fs_session* batch = m.open();
+    fs_session* batch = m.session();
     std::vector<fs_value> flat;
     for (const Row& r : rows) flat.insert(flat.end(), r.begin(), r.end());
     std::vector<fs_result> results(rows.size());
@@ -164,13 +143,13 @@ TEST_CASE("sessions: history per key, batches equal their rows, refused rows and
     for (size_t i = 0; i < rows.size(); ++i) CHECK(results[i].probability == singles[i].probability);
   }
   SUBCASE("the history changes the score: the same row scores differently after another history") {
-    fs_session* other = m.open();
+    fs_session* other = m.session();
     must_score(other, make_row(0, "PAYMENT", 5000, "C1", 500, "M1"));
     const fs_result a = must_score(other, rows[9]);
     CHECK(a.probability != singles[9].probability);
   }
   SUBCASE("a refused row inside a batch leaves every history as it was") {
-    fs_session* s = m.open();
+    fs_session* s = m.session();
     for (size_t i = 0; i < 5; ++i) must_score(s, rows[i]);
     std::vector<fs_value> flat;
     Row bad = rows[6];
@@ -183,15 +162,15 @@ TEST_CASE("sessions: history per key, batches equal their rows, refused rows and
     for (size_t i = 5; i < rows.size(); ++i) CHECK(must_score(s, rows[i]).probability == singles[i].probability);
   }
   SUBCASE("reset forgets the history; append builds it without scoring") {
-    fs_session* s = m.open();
+    fs_session* s = m.session();
     for (const Row& r : rows) must_score(s, r);
     fs_session_reset(s);
     for (size_t i = 0; i < 6; ++i) REQUIRE(fs_session_append(s, rows[i].data(), rows[i].size()) == FS_OK);
     for (size_t i = 6; i < rows.size(); ++i) CHECK(must_score(s, rows[i]).probability == singles[i].probability);
   }
   SUBCASE("an evicted key starts again with no history") {
-    fs_session* small = m.open(1);
-    fs_session* fresh = m.open();
+    fs_session* small = m.session(1);
+    fs_session* fresh = m.session();
     must_score(small, rows[0]);                    // C1
     must_score(small, rows[1]);                    // C2 evicts C1
     const fs_result again = must_score(small, rows[2]);  // C1, as if first seen

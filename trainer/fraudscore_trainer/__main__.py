@@ -3,13 +3,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from fraudscore_trainer.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _build(args, defaults):
     if args.description:
-        from . import own_data
+        from fraudscore_trainer import own_data
         return own_data.main_build(args, defaults)
     stray = [o for o in ("family", "out", "name", "max_rows", "force", "threshold")
              if getattr(args, o) != defaults[o]]
@@ -17,10 +17,10 @@ def _build(args, defaults):
         raise SystemExit(f"fraudscore-train: error: --{stray[0].replace('_', '-')} needs --description (a dataset "
                          "description of your data; `describe` drafts one)")
     import tempfile
-    from .build import build_variant
-    from .paysim_data import fingerprint, load_paysim
-    from .paysim_sim import simulate
-    from .variants import VARIANTS
+    from fraudscore_trainer.families.crnn.paysim_build import build_variant
+    from fraudscore_trainer.dataset.paysim import fingerprint, load_paysim
+    from fraudscore_trainer.dataset.simulators.paysim import simulate
+    from fraudscore_trainer.families.crnn.variants import VARIANTS
     started = time.time()
     if args.data:
         df = load_paysim(args.data)
@@ -40,7 +40,7 @@ def _build(args, defaults):
 
 
 def _example(args):
-    from .example import example_rows
+    from fraudscore_trainer.dataset.example import example_rows
     df = example_rows()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out, index=False)
@@ -48,8 +48,8 @@ def _example(args):
 
 
 def _describe(args):
-    from .dataset import DescriptionError
-    from .dataset.describe import draft
+    from fraudscore_trainer.dataset import DescriptionError
+    from fraudscore_trainer.dataset.describe import draft
     try:
         text = draft(args.data, label=args.label, key=args.key, time=args.time)
     except DescriptionError as e:
@@ -68,7 +68,7 @@ def main(argv=None):
     d.set_defaults(func=_describe)
     b = sub.add_parser("build", help="train, evaluate and export a model: from a dataset description "
                        "(--description, --family, --out, --name), or the shipped PaySim crnn variants")
-    from . import own_data
+    from fraudscore_trainer import own_data
     own_data.add_arguments(b)
     b.add_argument("--variant", choices=["paper", "on-device", "all"], default="all")
     src = b.add_mutually_exclusive_group()
@@ -95,15 +95,15 @@ def main(argv=None):
     b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
     s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
     s.add_argument("rest", nargs=argparse.REMAINDER)
-    s.set_defaults(func=lambda a: __import__("fraudscore_trainer.paysim_sim", fromlist=["main"]).main(a.rest))
+    s.set_defaults(func=lambda a: __import__("fraudscore_trainer.dataset.simulators.paysim", fromlist=["main"]).main(a.rest))
     e = sub.add_parser("example", help="write the example transaction file (examples/transactions.csv)")
     e.add_argument("--out", default=str(REPO / "examples/transactions.csv"))
     e.set_defaults(func=_example)
     # The other two model families: each module adds its own options.
     for command, module, text in (
-            ("build-lstm-attn", "sme_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
-            ("build-lle-svm", "lle_svm_build", "simulate listed companies, train, evaluate and export lle_svm-listed"),
-            ("validation-curve", "validation_curve", "regenerate a shipped crnn model's validation curve (JSON and "
+            ("build-lstm-attn", "families.lstm_attn.sme_build", "simulate SME payments, train, evaluate and export lstm_attn-sme"),
+            ("build-lle-svm", "families.lle_svm.listed_build", "simulate listed companies, train, evaluate and export lle_svm-listed"),
+            ("validation-curve", "families.crnn.validation_curve", "regenerate a shipped crnn model's validation curve (JSON and "
              "model card section) without retraining")):
         p = sub.add_parser(command, help=text)
         mod = __import__(f"fraudscore_trainer.{module}", fromlist=["add_arguments", "run"])
@@ -111,12 +111,12 @@ def main(argv=None):
         if command.startswith("build-"):
             p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
-    from . import stamp_ranges
+    from fraudscore_trainer.modelfile import stamp_ranges
     r = sub.add_parser("stamp-ranges", help="write the training ranges (schema 1.2) into model files without "
                        "retraining (regenerates the training rows from each file's provenance; re-signs)")
     stamp_ranges.add_arguments(r)
     r.set_defaults(func=stamp_ranges.run)
-    from . import signing
+    from fraudscore_trainer.modelfile import signing
     g = sub.add_parser("sign", help="sign model files with an Ed25519 key (keeps earlier signatures: key rotation)")
     signing.add_arguments(g)
     g.set_defaults(func=signing.run)

@@ -14,13 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, families, metrics, operating_point, report, signing
-from . import golden as golden_rows
-from .dataset import DataError, DescriptionError, load, read
-from .dataset.spec import build_spec
-from .modelcard import _features as features_table
-from .modelcard import _table, blank_line_before_headings
-from .pipeline import split_by_time
+from fraudscore_trainer import __version__, families
+from fraudscore_trainer.evaluation import metrics
+from fraudscore_trainer.evaluation import operating_point
+from fraudscore_trainer.reports import report
+from fraudscore_trainer.modelfile import signing
+from fraudscore_trainer.modelfile import golden as golden_rows
+from fraudscore_trainer.dataset import DataError, DescriptionError, load, read
+from fraudscore_trainer.dataset.spec import build_spec
+from fraudscore_trainer.reports.modelcard import _features as features_table
+from fraudscore_trainer.reports.modelcard import _table, blank_line_before_headings
+from fraudscore_trainer.evaluation.splits import split_by_time
 
 GOLDEN_ROWS = 400
 
@@ -143,7 +147,7 @@ def _comparison_rows(family, result):
 
 
 def _write_report(folder: Path, args, family, result, data_text):
-    from .build import plots_for
+    from fraudscore_trainer.families.crnn.paysim_build import plots_for
     folder.mkdir(parents=True, exist_ok=True)
     split = result["split"]
     context = {

@@ -10,7 +10,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from fraudscore_trainer.training import TrainConfig, train_crnn
+from fraudscore_trainer.families.crnn.training import TrainConfig, train_crnn
 
 
 def _free_port():

@@ -11,7 +11,7 @@ from pathlib import Path
 TRAINER = Path(__file__).resolve().parents[1]
 
 from tests.core_tools import core_tool  # noqa: E402
-from fraudscore_trainer import validation_curve  # noqa: E402
+from fraudscore_trainer.families.crnn import validation_curve
 
 
 

@@ -7,8 +7,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fraudscore_trainer import fin_sim
-from fraudscore_trainer.fin_spec import INDICATOR_COLUMNS, INDICATORS, build_spec
+from fraudscore_trainer.dataset.simulators import listed_companies as fin_sim
+from fraudscore_trainer.families.lle_svm.listed_spec import INDICATOR_COLUMNS, INDICATORS, build_spec
 
 COL = {c: i for i, c in enumerate(INDICATOR_COLUMNS)}
 GOVERNANCE = [i for i, ind in enumerate(INDICATORS) if ind.group == "governance"]

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fraudscore_trainer import baselines, metrics, plots, report
+from fraudscore_trainer.evaluation import baselines
+from fraudscore_trainer.evaluation import metrics
+from fraudscore_trainer.reports import plots
+from fraudscore_trainer.reports import report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -17,8 +17,8 @@ SHARED = TRAINER.parents[1] / "shared" / "data"
 SPARKOV = SHARED / "sparkov_cards_2023.csv.gz"
 
 from tests.core_tools import core_tool  # noqa: E402
-from fraudscore_trainer import features as feat  # noqa: E402
-from fraudscore_trainer.dataset import DataError, DescriptionError, from_dict, load, read  # noqa: E402
+from fraudscore_trainer.features import spec as feat
+from fraudscore_trainer.dataset import DataError, DescriptionError, from_dict, load, read
 from fraudscore_trainer.dataset.describe import draft  # noqa: E402
 from fraudscore_trainer.dataset.spec import UNKNOWN, build_spec  # noqa: E402
 
@@ -139,7 +139,7 @@ class HistoryFeatures(unittest.TestCase):
         np.testing.assert_allclose(x[:, 1], [1, 0.5 / 100, 300 / 50.25, 2 / (400.5 / 3)], rtol=1e-15)
 
     def test_history_features_get_a_range_and_declare_schema_1_3(self):
-        from fraudscore_trainer import export
+        from fraudscore_trainer.modelfile import export
         spec = self._spec()
         feat.fit_normalisation(self.ROWS, spec)
         self.assertTrue(all(f.range_min == f.range_min for f in spec.features))
@@ -231,7 +231,8 @@ class OperatingPoints(unittest.TestCase):
         self.p = np.clip(rng.normal(0.2 + 0.4 * self.y, 0.15), 0, 1)
 
     def test_each_policy_meets_its_target(self):
-        from fraudscore_trainer import metrics, operating_point as op
+        from fraudscore_trainer.evaluation import metrics
+        from fraudscore_trainer.evaluation import operating_point as op
         t = op.choose(op.parse("alert_rate:0.02"), self.y, self.p)
         self.assertLessEqual((self.p >= t).mean(), 0.02)
         self.assertGreater((self.p >= t).mean(), 0.019)
@@ -247,7 +248,7 @@ class OperatingPoints(unittest.TestCase):
         self.assertIn("**(chosen)**", op.curve_table(rows))
 
     def test_bad_policies_are_named(self):
-        from fraudscore_trainer import operating_point as op
+        from fraudscore_trainer.evaluation import operating_point as op
         for text, fragment in (("best", "use one of"), ("alert_rate:2", "must be in (0, 1)"),
                                ("recall:x", "'x' is not a number"), ("cost:0", "must be > 0")):
             with self.assertRaises(ValueError) as ctx:
@@ -435,8 +436,8 @@ class EveryFamily(unittest.TestCase):
                 self.assertEqual(columns(mine.stdout), columns(shipped.stdout))
 
     def test_lle_svm_on_a_company_panel(self):
-        from fraudscore_trainer.fin_sim import simulate_panel
-        from fraudscore_trainer.fin_spec import INDICATORS
+        from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+        from fraudscore_trainer.families.lle_svm.listed_spec import INDICATORS
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             rows = simulate_panel(150, 6, seed=5).rows

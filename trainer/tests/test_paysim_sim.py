@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fraudscore_trainer import paysim_sim, sim_compare
-from fraudscore_trainer.paysim_data import PAYSIM_COLUMNS, PAYSIM_TYPES, fingerprint, load_paysim
-from fraudscore_trainer.paysim_sim import simulate
+from fraudscore_trainer.dataset.simulators import paysim as paysim_sim
+from fraudscore_trainer.evaluation import sim_compare
+from fraudscore_trainer.dataset.paysim import PAYSIM_COLUMNS, PAYSIM_TYPES, fingerprint, load_paysim
+from fraudscore_trainer.dataset.simulators.paysim import simulate
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/paysim_sample_3k.csv"
 ROWS = 200_000

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fraudscore_trainer import export, signing, stamp_ranges
-from fraudscore_trainer import features as feat
-from fraudscore_trainer.paysim_sim import simulate
-from fraudscore_trainer.variants import spec_for
+from fraudscore_trainer.modelfile import export
+from fraudscore_trainer.modelfile import signing
+from fraudscore_trainer.modelfile import stamp_ranges
+from fraudscore_trainer.features import spec as feat
+from fraudscore_trainer.dataset.simulators.paysim import simulate
+from fraudscore_trainer.families.crnn.variants import spec_for
 
 REPO = Path(__file__).resolve().parents[2]
 RISK = {"decision_threshold": 0.5, "review_threshold": 0.1, "band_cuts": [0.1, 0.5, 0.9]}

@@ -4,8 +4,9 @@ import unittest
 
 import numpy as np
 
-from fraudscore_trainer import reasons, thresholds
-from fraudscore_trainer.features import NUMERIC, OP_VALUE, Column, Feature, Spec
+from fraudscore_trainer.features import reasons
+from fraudscore_trainer.evaluation import thresholds
+from fraudscore_trainer.features.spec import NUMERIC, OP_VALUE, Column, Feature, Spec
 
 RISK = dict(decision_threshold=0.7, review_threshold=0.4,
             dynamic=dict(target_alert_rate=0.05, learning_rate=0.05, min_threshold=0.2, max_threshold=0.995,

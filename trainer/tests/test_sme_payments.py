@@ -13,10 +13,10 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from fraudscore_trainer import features as feat
-from fraudscore_trainer.lstm_attn_net import LstmAttn
-from fraudscore_trainer.sme_payments import ANOMALY_TYPES, simulate
-from fraudscore_trainer.sme_payments_spec import sme_spec
+from fraudscore_trainer.features import spec as feat
+from fraudscore_trainer.families.lstm_attn.network import LstmAttn
+from fraudscore_trainer.dataset.simulators.sme_payments import ANOMALY_TYPES, simulate
+from fraudscore_trainer.families.lstm_attn.sme_spec import sme_spec
 
 from tests.core_tools import core_tool
 from tests.test_end_to_end import TRAINER

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fraudscore_trainer.training import TrainConfig, train_crnn, validation_sample
+from fraudscore_trainer.families.crnn.training import TrainConfig, train_crnn, validation_sample
 
 
 def _data(seed=0, n=128):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fraudscore_trainer import validation_curve as vc
+from fraudscore_trainer.families.crnn import validation_curve as vc
 
 # Ten rows, four fraud. Probabilities and labels, highest first:
 #   0.95 F, 0.90 F, 0.70 -, 0.60 F, 0.40 -, 0.30 F, 0.20 -, 0.10 -, 0.05 -, 0.00 -
@@ -96,7 +96,8 @@ class JsonAndCard(unittest.TestCase):
             self.assertIn("(r/validation_curve.json)", text)
 
     def test_checksum_as_the_core_computes_it(self):
-        from fraudscore_trainer import export, signing
+        from fraudscore_trainer.modelfile import export
+        from fraudscore_trainer.modelfile import signing
         # The shipped file is a signed envelope: the checksum is the model's inside it.
         blob = signing.model_bytes(Path(__file__).resolve().parents[2].joinpath("models/crnn-on-device.fsmodel"))
         digest = vc.checksum_hex(blob)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .description import FORMAT_VERSION, DescriptionError
+from fraudscore_trainer.dataset.description import FORMAT_VERSION, DescriptionError
 
 SAMPLE_ROWS = 200_000
 LABEL_NAMES = ("is_fraud", "isfraud", "fraud", "is_fraudulent", "label", "target", "class", "fraud_flag")

@@ -9,7 +9,7 @@ from typing import List
 import numpy as np
 import pandas as pd
 
-from .description import Description
+from fraudscore_trainer.dataset.description import Description
 
 
 class DataError(ValueError):

@@ -3,8 +3,8 @@
 from them, and the window. Vocabularies come from the training rows only."""
 import pandas as pd
 
-from .. import features as feat
-from .description import SECONDS_PER_DAY, Description
+from fraudscore_trainer.features import spec as feat
+from fraudscore_trainer.dataset.description import SECONDS_PER_DAY, Description
 
 UNKNOWN = "__unknown__"   # the vocabulary entry unseen (and missing) categories map to
 MAX_ONE_HOT = 16          # categorical columns with at most this many entries are one-hot encoded

@@ -1,7 +1,7 @@
 """Model families as plug-ins. A family module builds a `Family` and calls
 `register` once; the shared pipeline (own_data.py) and the command line look
-families up here and never name one. Adding a family: a module in this folder
-and its line in `_MODULES`."""
+families up here and never name one. Adding a family: a folder here whose family.py
+registers it, and its line in `_MODULES`."""
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable, Dict, Tuple
@@ -48,7 +48,7 @@ def register(family: Family) -> Family:
 
 def _load():
     for module in _MODULES:
-        import_module(f"{__name__}.{module}")
+        import_module(f"{__name__}.{module}.family")
 
 
 def get(name: str) -> Family:

@@ -1,0 +1,1 @@
+"""Simulators that write data in the shapes the shipped models were trained on."""

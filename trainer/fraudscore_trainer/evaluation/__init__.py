@@ -1,0 +1,1 @@
+"""Metrics, baselines, thresholds and operating points, splits."""

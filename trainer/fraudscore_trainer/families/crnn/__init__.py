@@ -1,0 +1,1 @@
+"""crnn: Conv1D + BiLSTM + attention (UPI Sentinel)."""

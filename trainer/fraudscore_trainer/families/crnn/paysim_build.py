@@ -1,0 +1,173 @@
+"""Build a shipped crnn model end to end: train under the honest protocol (the
+shipped model) and the paper's protocol (for comparison), evaluate beside the
+baselines and the paper, calibrate, export the model file, golden vectors,
+the evaluation report and the model card."""
+import datetime
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from fraudscore_trainer import __version__
+from fraudscore_trainer.modelfile import export
+from fraudscore_trainer.modelfile import golden
+from fraudscore_trainer.evaluation import metrics
+from fraudscore_trainer.reports import modelcard
+from fraudscore_trainer.reports import report
+from fraudscore_trainer.modelfile import signing
+from fraudscore_trainer.families.crnn import validation_curve
+from fraudscore_trainer.families.crnn.inference import predict, window_inputs
+from fraudscore_trainer.dataset.paysim import load_paysim
+from fraudscore_trainer.families.crnn.pipeline import run
+from fraudscore_trainer.families.crnn.training import TrainConfig
+
+PAPER = {"roc_auc": 0.9972, "pr_auc": 0.8718, "f1": 0.85, "precision": 0.91, "recall": 0.80}
+DESCRIPTIONS = {
+    "paper": "UPI Sentinel crnn on all PaySim columns in a global window, as the paper used them.",
+    "on-device": "UPI Sentinel crnn on what a payer's device knows before it submits a payment, "
+                 "in a window per paying account.",
+}
+GOLDEN_ROWS = 1200
+
+
+def score_real_sample(result, sample_path):
+    """Score the real PaySim sample (in step order) with the trained model."""
+    df = load_paysim(sample_path)
+    x, idx = window_inputs(df, result["spec"])
+    z, _ = predict(result["model"], x, idx)
+    p = metrics.apply_platt(z, *result["risk"]["platt"])
+    return metrics.summary(df["isFraud"].to_numpy(), p, result["risk"]["decision_threshold"])
+
+
+def sample_path_exists(args):
+    return bool(args.real_sample) and Path(args.real_sample).exists()
+
+
+def plots_for(result, out_dir):
+    """ROC, precision-recall, calibration, confusion, and an attention example when the model has attention."""
+    from fraudscore_trainer.reports import plots
+    split, y = result["split"], result["y"]
+    y_test = y[split.test]
+    curves = {"crnn (ours)": (y_test, result["p_test"])}
+    for name, b in result.get("baselines", {}).items():
+        curves[name] = (y_test, b["test_scores"])
+    out = {
+        "ROC": plots.plot_roc(curves, out_dir / "roc.png"),
+        "Precision-recall": plots.plot_pr(curves, out_dir / "pr.png"),
+        "Calibration": plots.plot_calibration(y_test, result["raw_test"], result["p_test"], out_dir / "calibration.png"),
+        "Confusion matrix": plots.plot_confusion(y_test, result["p_test"], result["risk"]["decision_threshold"],
+                                                 out_dir / "confusion.png"),
+    }
+    # An attention example: the highest-scored fraud in the test split.
+    fraud = np.flatnonzero(y_test == 1)
+    if len(fraud) and result.get("attention_test") is not None:
+        i = fraud[np.argmax(result["p_test"][fraud])]
+        from fraudscore_trainer.features import windows as win
+        window = win.gather(result["x"], result["indices"][split.test][i:i + 1])[0]
+        out["Attention example"] = plots.plot_attention(window, result["spec"].feature_names,
+                                                        result["attention_test"][i], out_dir / "attention.png",
+                                                        f"attention over the window of a fraud (p = "
+                                                        f"{result['p_test'][i]:.4f})")
+    return {k: Path(v).name for k, v in out.items()}
+
+
+def _protocol_rows(result):
+    rows = {"crnn (ours)": result["test"]}
+    for name, b in result.get("baselines", {}).items():
+        rows[name] = b["test"]
+    return rows
+
+
+def build_variant(df, variant, args, data_description, fingerprint, log=print):
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, progress=not args.no_progress, threads=args.threads)
+    paper_cfg = TrainConfig(epochs=args.paper_epochs or args.epochs, seed=args.seed, progress=not args.no_progress,
+                            threads=args.threads)
+    ckpt = Path(args.checkpoints) / f"crnn-{variant}" if args.checkpoints else None
+    honest = run(df, variant, "time", cfg, max_windows=args.max_windows, window=args.window,
+                 checkpoint=ckpt / "time.pt" if ckpt else None, log=log)
+    paper = None
+    if not args.skip_paper_protocol:
+        paper = run(df, variant, "paper", paper_cfg, max_windows=args.max_windows, window=args.window,
+                    checkpoint=ckpt / "paper.pt" if ckpt else None, log=log)
+    if torch.distributed.is_initialized() and torch.distributed.get_rank() != 0:
+        return honest, paper, None  # under torchrun only rank 0 evaluates on the real sample and writes files
+    name = f"crnn-{variant}"
+    sample = score_real_sample(honest, args.real_sample) if sample_path_exists(args) else None
+
+    metric_pairs = report.metrics_for_model_file(honest["test"], "time_split")
+    if paper:
+        metric_pairs += report.metrics_for_model_file(paper["test"], "paper_split")
+    if sample:
+        metric_pairs += report.metrics_for_model_file(sample, "real_sample")
+    own_data_options = ("description", "family", "out", "name", "max_rows", "force", "threshold")
+    config = {k: v for k, v in vars(args).items() if k not in ("func", "command") + own_data_options}
+    config.update(variant=variant, train_windows=honest["train_windows"], epochs_run=len(honest["history"]),
+                  torch=torch.__version__, python=platform.python_version())
+    provenance = {
+        "trainer_version": __version__,
+        "created_utc": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+        "data_fingerprint": fingerprint, "data_description": data_description, "seed": args.seed,
+        "config": {k: json.dumps(v) if not isinstance(v, str) else v for k, v in config.items()},
+        "metrics": metric_pairs,
+    }
+    model_bytes = export.build_model_bytes(name, DESCRIPTIONS[variant], honest["spec"], honest["model"].config,
+                                           honest["model"].state_dict(), honest["risk"], provenance)
+    models_dir = Path(args.models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    model_path = models_dir / f"{name}.fsmodel"
+    signing.write_model(model_path, model_bytes, getattr(args, "signing_key", None))
+    log(f"wrote {model_path} ({len(model_bytes)} bytes)")
+
+    split = honest["split"]
+    rows = golden.select_rows(df, honest["spec"], split.test, GOLDEN_ROWS, args.seed)
+    golden_path = Path(args.golden_dir) / f"{name}.csv"
+    n_golden = golden.write_golden(golden_path, honest["model"], honest["spec"], honest["risk"],
+                                   df.iloc[rows].reset_index(drop=True))
+    log(f"wrote {golden_path} ({n_golden} rows)")
+
+    if not args.data and sample_path_exists(args):
+        from fraudscore_trainer.evaluation import sim_compare
+        from fraudscore_trainer.dataset.simulators.paysim import simulate
+        stats = sim_compare.compare(simulate(200_000, seed=1), load_paysim(args.real_sample))
+        Path(args.reports_dir).mkdir(parents=True, exist_ok=True)
+        sim_compare.write_markdown(stats, Path(args.reports_dir) / "simulator_vs_real.md",
+                                   Path(args.reports_dir) / "simulator_vs_real.png")
+    report_dir = Path(args.reports_dir) / name
+    report_dir.mkdir(parents=True, exist_ok=True)
+    context = {
+        "title": f"Evaluation: {name}", "model": name, "data": data_description,
+        "protocols": [{"name": "time-ordered split (honest)",
+                       "description": "Train on the first 60% of rows in step order, validate on the next 20%, "
+                                      "test on the last 20%, at the natural fraud prevalence.",
+                       "rows": _protocol_rows(honest),
+                       "threshold_note": "Thresholds tuned for max F1 on the validation split; ours on "
+                                         "calibrated probabilities."}],
+        "paper": PAPER, "calibration": metrics.calibration_table(honest["y"][split.test], honest["p_test"]),
+        "plots": plots_for(honest, report_dir), "extra_sections": [],
+    }
+    if paper:
+        context["protocols"].append({
+            "name": "paper protocol (random 80/20 split of overlapping windows)",
+            "description": "Every row's window, split at random 80/20 stratified by label; overlapping windows "
+                           "leak between train and test, so these figures are optimistic.",
+            "rows": _protocol_rows(paper), "threshold_note": "As above."})
+    if sample:
+        context["extra_sections"].append(("Real PaySim sample (shared/data/paysim_sample_3k.csv)",
+                                          modelcard.sample_section(sample)))
+    if not args.data and sample_path_exists(args):
+        context["extra_sections"].append((
+            "Simulator vs real PaySim rows",
+            "The training data is simulated; its marginal statistics beside the real PaySim sample: "
+            "[simulator_vs_real.md](../simulator_vs_real.md).\n"))
+    context["extra_sections"].append(("Training history", modelcard.history_section(honest["history"])))
+    report.write_report(report_dir / "report.md", context)
+    curve = validation_curve.write_for_build(name, model_bytes, model_path, honest["y"][split.val], honest["p_val"],
+                                             honest["risk"], report_dir)
+    modelcard.write_card(models_dir / f"{name}.md", name, variant, honest, paper, sample, data_description,
+                         fingerprint, args, model_bytes, report_dir, PAPER, curve=curve)
+    log(f"wrote {report_dir / 'report.md'}, {report_dir / validation_curve.FILE_NAME} and "
+        f"{models_dir / (name + '.md')}")
+    return honest, paper, sample

@@ -1,0 +1,1 @@
+"""lle_svm: z-score, LLE, RBF SVM and K-means grades (listed companies)."""

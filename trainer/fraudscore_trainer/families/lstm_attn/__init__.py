@@ -1,0 +1,1 @@
+"""lstm_attn: BiLSTM + multi-head attention (SME payments)."""

@@ -1,0 +1,1 @@
+"""The feature spec (the core's feature pipeline, in Python), windows and resampling."""

@@ -1,0 +1,1 @@
+"""Writing, signing and stamping model files, and their golden vectors."""
