@@ -72,7 +72,8 @@ def main(argv=None):
     own_data.add_arguments(b)
     b.add_argument("--variant", choices=["paper", "on-device", "all"], default="all")
     src = b.add_mutually_exclusive_group()
-    src.add_argument("--data", help="a real PaySim CSV (the public release's columns)")
+    src.add_argument("--data", help="a real PaySim CSV (the public release's columns); with --description, a "
+                     "file in the description's schema read instead of its [data] files")
     src.add_argument("--simulate-rows", type=int, default=1_000_000, help="simulate this many rows (default)")
     b.add_argument("--seed", type=int, default=7)
     b.add_argument("--sim-fraud-rate", type=float, default=0.0013, help="takeover rate of simulated data")
@@ -93,9 +94,10 @@ def main(argv=None):
     b.add_argument("--no-progress", action="store_true")
     b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
     b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
+    from fraudscore_trainer.dataset.simulators import paysim as paysim_simulator
     s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
-    s.add_argument("rest", nargs=argparse.REMAINDER)
-    s.set_defaults(func=lambda a: __import__("fraudscore_trainer.dataset.simulators.paysim", fromlist=["main"]).main(a.rest))
+    paysim_simulator.add_arguments(s)
+    s.set_defaults(func=paysim_simulator.run)
     e = sub.add_parser("example", help="write the example transaction file (examples/transactions.csv)")
     e.add_argument("--out", default=str(REPO / "examples/transactions.csv"))
     e.set_defaults(func=_example)
@@ -111,7 +113,7 @@ def main(argv=None):
         if command.startswith("build-"):
             p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
-    from fraudscore_trainer.modelfile import stamp_ranges
+    from fraudscore_trainer import stamp_ranges
     r = sub.add_parser("stamp-ranges", help="write the training ranges (schema 1.2) into model files without "
                        "retraining (regenerates the training rows from each file's provenance; re-signs)")
     stamp_ranges.add_arguments(r)

@@ -22,8 +22,7 @@ from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.modelfile import golden as golden_rows
 from fraudscore_trainer.dataset import DataError, DescriptionError, load, read
 from fraudscore_trainer.dataset.spec import build_spec
-from fraudscore_trainer.reports.modelcard import _features as features_table
-from fraudscore_trainer.reports.modelcard import _table, blank_line_before_headings
+from fraudscore_trainer.reports.modelcard import blank_line_before_headings, features_table, table
 from fraudscore_trainer.evaluation.splits import split_by_time
 
 GOLDEN_ROWS = 400
@@ -48,7 +47,7 @@ def add_arguments(p):
                    "fraud) or cost:C (a missed fraud costs C false alarms)")
 
 
-PAYSIM_ONLY = ("data", "simulate_rows", "variant", "paper_epochs", "skip_paper_protocol")
+PAYSIM_ONLY = ("simulate_rows", "variant", "paper_epochs", "skip_paper_protocol")
 
 
 def _outputs(out: Path, name: str):
@@ -70,6 +69,8 @@ def prepare(args, log):
     """(description, dataset, split, spec) after every check; raises DescriptionError,
     DataError or BuildError with a plain message."""
     description = load(args.description)
+    if getattr(args, "data", None):   # the same schema in another file: the description's files replaced
+        description.files = [str(Path(args.data).resolve())]
     family = families.get(args.family)
     if description.window_mode not in family.window_modes:
         raise BuildError(f"family {family.name} trains windows {', '.join(family.window_modes)}; the description "
@@ -147,7 +148,7 @@ def _comparison_rows(family, result):
 
 
 def _write_report(folder: Path, args, family, result, data_text):
-    from fraudscore_trainer.families.crnn.paysim_build import plots_for
+    from fraudscore_trainer.reports import plots   # matplotlib, only when a report is written
     folder.mkdir(parents=True, exist_ok=True)
     split = result["split"]
     context = {
@@ -162,7 +163,8 @@ def _write_report(folder: Path, args, family, result, data_text):
         "paper": None,
         "calibration": metrics.calibration_table(result["y"][split.test], result["p_test"])
         if result["y"][split.test].sum() else None,
-        "plots": plots_for(result, folder) if result["y"][split.test].sum() else {},
+        "plots": plots.report_plots(result, folder, f"{family.name} (ours)")
+        if result["y"][split.test].sum() else {},
         "extra_sections": [],
     }
     report.write_report(folder / "report.md", context)
@@ -205,7 +207,7 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         "## Evaluation — time-ordered split\n",
         f"Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20% "
         f"({result['test']['positives']} fraud in {result['test']['n']:,} test rows).\n\n",
-        _table(_comparison_rows(family, result)),
+        table(_comparison_rows(family, result)),
         "\n## Operating point\n",
         f"The block threshold gives {args.policy.describe()} (`--threshold {args.policy}`). Around it, on the "
         "validation split:\n\n" + _curve(result),
@@ -223,7 +225,8 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         "\n## Rebuild\n",
         f"```\nfraudscore-train build --description {args.description} --family {family.name} --out {args.out} "
         f"--name {args.name} --epochs {args.epochs} --max-windows {args.max_windows} --seed {args.seed}"
-        + (f" --max-rows {args.max_rows}" if args.max_rows else "") + "\n```\n",
+        + (f" --max-rows {args.max_rows}" if args.max_rows else "") + (f" --data {args.data}" if args.data else "")
+        + (f" --threshold {args.threshold}" if args.threshold != "max_f1" else "") + "\n```\n",
     ]
     text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
     paths["card"].write_text(blank_line_before_headings(text), encoding="utf-8")

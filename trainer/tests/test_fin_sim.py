@@ -7,7 +7,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fraudscore_trainer.dataset.simulators import listed_companies as fin_sim
+from fraudscore_trainer.families.lle_svm import listed_sim as fin_sim
 from fraudscore_trainer.families.lle_svm.listed_spec import INDICATOR_COLUMNS, INDICATORS, build_spec
 
 COL = {c: i for i, c in enumerate(INDICATOR_COLUMNS)}

@@ -105,7 +105,7 @@ class CoreFormulasTest(unittest.TestCase):
 
 
 def _tiny_model(seed=5):
-    from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+    from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
     df = simulate_panel(companies=60, years=6, seed=seed).rows
     spec = build_spec(df)
     w, v = derive.company_windows(df, spec)
@@ -119,7 +119,7 @@ def _tiny_model(seed=5):
 class ProtocolTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+        from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
         cls.df = simulate_panel(companies=500, years=8, seed=4).rows
 
     def test_paper_sample_is_matched(self):
@@ -248,7 +248,7 @@ class EndToEndTest(unittest.TestCase):
 
 class OwnDataTest(unittest.TestCase):
     def test_build_from_a_csv(self):
-        from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+        from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             rows = simulate_panel(companies=90, years=6, seed=8).rows.drop(columns=["industry", "fraud_type"])

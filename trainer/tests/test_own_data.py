@@ -359,8 +359,11 @@ class BuildFromDescription(unittest.TestCase):
 
     def test_user_errors_are_plain(self):
         with tempfile.TemporaryDirectory() as tmp:
-            mixed = self._build(Path(tmp), "--data", "x.csv")
+            mixed = self._build(Path(tmp), "--variant", "paper")
             self.assertIn("belong to the PaySim build", mixed.stderr)
+            missing = self._build(Path(tmp), "--data", "x.csv")     # --data replaces the description's files
+            self.assertIn("x.csv (in [data] files) does not exist", missing.stderr)
+            self.assertNotIn("Traceback", missing.stderr)
             desc = Path(tmp) / "d.toml"
             desc.write_text('version = 1\nname = "x"\n[data]\nfiles = ["rows.csv"]\n[columns.a]\nrole = "label"\n')
             run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "build", "--description", str(desc),
@@ -420,12 +423,15 @@ class EveryFamily(unittest.TestCase):
         cli = core_tool("FRAUDSCORE_CLI", "cli/fraudscore")
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
+            copy = out / "my_paysim.csv"      # --data: the description's schema, another file
+            copy.write_bytes(paysim.read_bytes())
             run = self._build(TRAINER / "descriptions/paysim_on_device.toml", "crnn", out, "paysim", "--epochs", "1",
-                              "--max-windows", "600")
+                              "--max-windows", "600", "--data", str(copy))
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             self.assertIn("1495 rows are earlier than the row before them", run.stdout)   # a sample, not a stream
             self._parity(out, "paysim", 100)
             card = (out / "paysim.md").read_text()
+            self.assertIn("my_paysim.csv", card)
             self.assertIn("Never read (known only after the payment): `newbalanceOrig`, `oldbalanceDest`, "
                           "`newbalanceDest`, `isFlaggedFraud`.", card)
             if cli:
@@ -436,7 +442,7 @@ class EveryFamily(unittest.TestCase):
                 self.assertEqual(columns(mine.stdout), columns(shipped.stdout))
 
     def test_lle_svm_on_a_company_panel(self):
-        from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+        from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
         from fraudscore_trainer.families.lle_svm.listed_spec import INDICATORS
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)

@@ -1,5 +1,7 @@
 """Tests of the PaySim simulator and loader: the properties the trainer and the models rely on."""
 
+import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -15,6 +17,19 @@ from fraudscore_trainer.dataset.simulators.paysim import simulate
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/paysim_sample_3k.csv"
 ROWS = 200_000
 CENT = 0.005  # half a cent: tolerance for sums of values rounded to cents
+
+
+class SimulateCommand(unittest.TestCase):
+    def test_the_documented_command_writes_a_paysim_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "sim.csv"
+            run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "simulate", "--rows", "3000", "--seed",
+                                  "3", "--out", str(out)], cwd=Path(__file__).resolve().parents[1],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            df = load_paysim(out)
+            self.assertEqual(len(df), 3000)
+            self.assertEqual(list(df.columns), PAYSIM_COLUMNS)
 
 
 class SimulatorTest(unittest.TestCase):

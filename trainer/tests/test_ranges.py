@@ -11,7 +11,7 @@ import numpy as np
 
 from fraudscore_trainer.modelfile import export
 from fraudscore_trainer.modelfile import signing
-from fraudscore_trainer.modelfile import stamp_ranges
+from fraudscore_trainer import stamp_ranges
 from fraudscore_trainer.features import spec as feat
 from fraudscore_trainer.dataset.simulators.paysim import simulate
 from fraudscore_trainer.families.crnn.variants import spec_for

@@ -4,7 +4,6 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import numpy as np
 
 from fraudscore_trainer.families.crnn import validation_curve as vc
 

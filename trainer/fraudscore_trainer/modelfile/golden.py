@@ -1,4 +1,6 @@
-"""Golden vectors: raw rows in -> the trainer's expected outputs.
+"""Golden vectors: raw rows in -> the trainer's expected outputs. This module holds what every
+family's writer shares (the decision and band rules, which rows to pick); each family writes its
+own expectations (families/<name>/).
 
 One CSV per model under tests/golden/, read by every test runner (native,
 WebAssembly, ARM under emulation): the model's input columns as raw values,
@@ -7,14 +9,9 @@ expected_band, expected_valid_steps and expected_attention (one weight per
 step, oldest first, joined by ';'). A runner feeds the rows, in order, to a
 fresh session and compares.
 """
-import io
 
 import numpy as np
-import pandas as pd
 
-from fraudscore_trainer.features import spec as features
-from fraudscore_trainer.evaluation import metrics
-from fraudscore_trainer.families.crnn.inference import predict, window_inputs
 
 DECISIONS = ("approve", "step_up", "block")
 BANDS = ("low", "medium", "high", "critical")
@@ -61,32 +58,3 @@ def select_rows(df, spec, rows, count, seed, labels=None):
         if total >= count:
             break
     return rows[key.isin(set(chosen)).to_numpy()]
-
-
-def expected_outputs(model, spec, risk, rows_df):
-    """Score rows exactly as a fresh core session would (windows from these rows only)."""
-    x, idx = window_inputs(rows_df, spec)
-    z, att = predict(model, x, idx)
-    p = metrics.apply_platt(z, *risk["platt"]) if risk.get("platt") else metrics.apply_platt(z, 1.0, 0.0)
-    return z, p, att, (idx >= 0).sum(axis=1)
-
-
-def write_golden(path, model, spec, risk, rows_df):
-    columns = [c.name for c in spec.columns]
-    # Round-trip through CSV text first, so the expectations come from exactly
-    # the values a reader of the file sees.
-    text = rows_df[columns].to_csv(index=False)
-    rows_df = pd.read_csv(io.StringIO(text), float_precision="round_trip", dtype={c: str for c in columns
-                                                                                  if rows_df[c].dtype == object})
-    z, p, att, valid = expected_outputs(model, spec, risk, rows_df)
-    out = rows_df[columns].copy()
-    out["expected_probability"] = [f"{v:.12g}" for v in p]
-    out["expected_raw_probability"] = [f"{v:.12g}" for v in metrics.apply_platt(z, 1.0, 0.0)]
-    flagged = features.out_of_range(features.raw_features(rows_df, spec), spec)
-    out["expected_decision"] = [DECISIONS[d] for d in decision_for(p, risk, flagged)]
-    out["expected_band"] = [BANDS[b] for b in band_for(p, risk)]
-    out["expected_valid_steps"] = valid
-    out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in att]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False)
-    return len(out)

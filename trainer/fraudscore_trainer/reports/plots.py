@@ -22,7 +22,8 @@ from sklearn.metrics import (  # noqa: E402
     roc_curve,
 )
 
-from fraudscore_trainer.evaluation import metrics
+from fraudscore_trainer.evaluation import metrics  # noqa: E402
+from fraudscore_trainer.features import windows as win  # noqa: E402
 
 _FIGSIZE = (6, 4)
 _DPI = 100
@@ -151,3 +152,30 @@ def _save(fig, path) -> Path:
     fig.savefig(out, dpi=_DPI, bbox_inches="tight")
     plt.close(fig)
     return out
+
+
+def report_plots(result, out_dir, label):
+    """ROC, precision-recall, calibration, confusion, and an attention example when the model has
+    attention; `label` names the model beside the baselines. Returns title -> file name."""
+    split, y = result["split"], result["y"]
+    y_test = y[split.test]
+    curves = {label: (y_test, result["p_test"])}
+    for name, b in result.get("baselines", {}).items():
+        curves[name] = (y_test, b["test_scores"])
+    out = {
+        "ROC": plot_roc(curves, out_dir / "roc.png"),
+        "Precision-recall": plot_pr(curves, out_dir / "pr.png"),
+        "Calibration": plot_calibration(y_test, result["raw_test"], result["p_test"], out_dir / "calibration.png"),
+        "Confusion matrix": plot_confusion(y_test, result["p_test"], result["risk"]["decision_threshold"],
+                                                 out_dir / "confusion.png"),
+    }
+    # An attention example: the highest-scored fraud in the test split.
+    fraud = np.flatnonzero(y_test == 1)
+    if len(fraud) and result.get("attention_test") is not None:
+        i = fraud[np.argmax(result["p_test"][fraud])]
+        window = win.gather(result["x"], result["indices"][split.test][i:i + 1])[0]
+        out["Attention example"] = plot_attention(window, result["spec"].feature_names,
+                                                        result["attention_test"][i], out_dir / "attention.png",
+                                                        f"attention over the window of a fraud (p = "
+                                                        f"{result['p_test'][i]:.4f})")
+    return {k: Path(v).name for k, v in out.items()}

@@ -1,7 +1,7 @@
 """The crnn family (Conv1D + BiLSTM + attention, "UPI Sentinel") as a plug-in:
 events in a window per key or a global one, one label per event."""
 from fraudscore_trainer.modelfile import export
-from fraudscore_trainer.modelfile import golden
+from fraudscore_trainer.families.crnn import golden
 from fraudscore_trainer.families.crnn.pipeline import run_spec
 from fraudscore_trainer.families.crnn.training import TrainConfig
 from fraudscore_trainer.families import Family, register

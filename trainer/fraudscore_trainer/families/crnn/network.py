@@ -10,6 +10,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from fraudscore_trainer.families.torch_parts import Head
+
 
 class AdditiveAttention(nn.Module):
     def __init__(self, dim, attention_dim):
@@ -24,17 +26,6 @@ class AdditiveAttention(nn.Module):
         scores = scores.masked_fill(padded, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return torch.bmm(weights.unsqueeze(1), h).squeeze(1), weights
-
-
-class Head(nn.Module):
-    def __init__(self, dim, units, dropout):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, units)
-        self.dropout = nn.Dropout(dropout)
-        self.fc2 = nn.Linear(units, 1)
-
-    def forward(self, x):
-        return self.fc2(self.dropout(F.relu(self.fc1(x)))).squeeze(-1)
 
 
 class Crnn(nn.Module):

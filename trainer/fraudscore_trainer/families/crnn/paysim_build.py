@@ -7,16 +7,16 @@ import json
 import platform
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import torch
 
 from fraudscore_trainer import __version__
 from fraudscore_trainer.modelfile import export
-from fraudscore_trainer.modelfile import golden
+from fraudscore_trainer.families.crnn import golden
+from fraudscore_trainer.modelfile.golden import select_rows
 from fraudscore_trainer.evaluation import metrics
-from fraudscore_trainer.reports import modelcard
-from fraudscore_trainer.reports import report
+from fraudscore_trainer.families.crnn import card as modelcard
+from fraudscore_trainer.reports.modelcard import history_section
+from fraudscore_trainer.reports import plots, report
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.families.crnn import validation_curve
 from fraudscore_trainer.families.crnn.inference import predict, window_inputs
@@ -44,34 +44,6 @@ def score_real_sample(result, sample_path):
 
 def sample_path_exists(args):
     return bool(args.real_sample) and Path(args.real_sample).exists()
-
-
-def plots_for(result, out_dir):
-    """ROC, precision-recall, calibration, confusion, and an attention example when the model has attention."""
-    from fraudscore_trainer.reports import plots
-    split, y = result["split"], result["y"]
-    y_test = y[split.test]
-    curves = {"crnn (ours)": (y_test, result["p_test"])}
-    for name, b in result.get("baselines", {}).items():
-        curves[name] = (y_test, b["test_scores"])
-    out = {
-        "ROC": plots.plot_roc(curves, out_dir / "roc.png"),
-        "Precision-recall": plots.plot_pr(curves, out_dir / "pr.png"),
-        "Calibration": plots.plot_calibration(y_test, result["raw_test"], result["p_test"], out_dir / "calibration.png"),
-        "Confusion matrix": plots.plot_confusion(y_test, result["p_test"], result["risk"]["decision_threshold"],
-                                                 out_dir / "confusion.png"),
-    }
-    # An attention example: the highest-scored fraud in the test split.
-    fraud = np.flatnonzero(y_test == 1)
-    if len(fraud) and result.get("attention_test") is not None:
-        i = fraud[np.argmax(result["p_test"][fraud])]
-        from fraudscore_trainer.features import windows as win
-        window = win.gather(result["x"], result["indices"][split.test][i:i + 1])[0]
-        out["Attention example"] = plots.plot_attention(window, result["spec"].feature_names,
-                                                        result["attention_test"][i], out_dir / "attention.png",
-                                                        f"attention over the window of a fraud (p = "
-                                                        f"{result['p_test'][i]:.4f})")
-    return {k: Path(v).name for k, v in out.items()}
 
 
 def _protocol_rows(result):
@@ -122,7 +94,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
     log(f"wrote {model_path} ({len(model_bytes)} bytes)")
 
     split = honest["split"]
-    rows = golden.select_rows(df, honest["spec"], split.test, GOLDEN_ROWS, args.seed)
+    rows = select_rows(df, honest["spec"], split.test, GOLDEN_ROWS, args.seed)
     golden_path = Path(args.golden_dir) / f"{name}.csv"
     n_golden = golden.write_golden(golden_path, honest["model"], honest["spec"], honest["risk"],
                                    df.iloc[rows].reset_index(drop=True))
@@ -146,7 +118,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
                        "threshold_note": "Thresholds tuned for max F1 on the validation split; ours on "
                                          "calibrated probabilities."}],
         "paper": PAPER, "calibration": metrics.calibration_table(honest["y"][split.test], honest["p_test"]),
-        "plots": plots_for(honest, report_dir), "extra_sections": [],
+        "plots": plots.report_plots(honest, report_dir, "crnn (ours)"), "extra_sections": [],
     }
     if paper:
         context["protocols"].append({
@@ -162,7 +134,7 @@ def build_variant(df, variant, args, data_description, fingerprint, log=print):
             "Simulator vs real PaySim rows",
             "The training data is simulated; its marginal statistics beside the real PaySim sample: "
             "[simulator_vs_real.md](../simulator_vs_real.md).\n"))
-    context["extra_sections"].append(("Training history", modelcard.history_section(honest["history"])))
+    context["extra_sections"].append(("Training history", history_section(honest["history"])))
     report.write_report(report_dir / "report.md", context)
     curve = validation_curve.write_for_build(name, model_bytes, model_path, honest["y"][split.val], honest["p_val"],
                                              honest["risk"], report_dir)

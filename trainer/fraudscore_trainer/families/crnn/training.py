@@ -17,6 +17,7 @@ from torch import nn
 from tqdm import tqdm
 
 from fraudscore_trainer.families.crnn.network import Crnn
+from fraudscore_trainer.families.torch_parts import device_for
 from fraudscore_trainer.features import windows as win
 
 
@@ -45,15 +46,6 @@ def validation_sample(y_val, negatives, seed):
     chosen = np.sort(np.concatenate([pos, keep]))
     weights = np.where(y_val[chosen] == 1, 1.0, len(neg) / negatives)
     return chosen, weights
-
-
-def device_for(threads=0):
-    if torch.cuda.is_available():
-        rank = int(os.environ.get("LOCAL_RANK", 0))
-        torch.cuda.set_device(rank)
-        return torch.device("cuda", rank)
-    torch.set_num_threads(threads or os.cpu_count() or 1)  # Debian's torch uses one thread by default
-    return torch.device("cpu")
 
 
 def _distributed():

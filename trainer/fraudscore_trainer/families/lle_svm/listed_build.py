@@ -20,7 +20,7 @@ from fraudscore_trainer.reports import report
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.features import spec as feat
 from fraudscore_trainer.families.lle_svm import derive
-from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
 from fraudscore_trainer.families.lle_svm.listed_spec import INDICATOR_COLUMNS, KEY_COLUMN, LABEL_COLUMN, TIME_COLUMN, build_spec
 from fraudscore_trainer.paths import REPO
 

@@ -5,7 +5,6 @@ wrote it) checks the export: Float64 storage, the embedding scale folded into
 lle.train_embedding, the config fields, the spec's missing values and
 baselines, and the risk settings.
 """
-from pathlib import Path
 
 import numpy as np
 

@@ -9,7 +9,7 @@ the core's networks/lstm_attn.cpp computes the same function.
 import torch
 from torch import nn
 
-from fraudscore_trainer.families.crnn.network import Head
+from fraudscore_trainer.families.torch_parts import Head
 
 
 class LstmAttn(nn.Module):

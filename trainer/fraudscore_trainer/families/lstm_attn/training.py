@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from fraudscore_trainer.features import windows as win
 from fraudscore_trainer.families.lstm_attn.network import LstmAttn
-from fraudscore_trainer.families.crnn.training import device_for
+from fraudscore_trainer.families.torch_parts import device_for
 
 
 @dataclass

@@ -95,7 +95,7 @@ def training_rows(model_t, log=print):
     if kind == export.KIND_LLE_SVM:
         from fraudscore_trainer.families.lle_svm import listed_build as lle_svm_build
         from fraudscore_trainer.families.lle_svm import evaluation as lle_svm_eval
-        from fraudscore_trainer.dataset.simulators.listed_companies import simulate_panel
+        from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
         from fraudscore_trainer.families.lle_svm.listed_spec import LABEL_COLUMN
         if "data" in config and _value(config, "data", None):
             raise ValueError(f"{name}: trained on a data file; stamp it with build-lle-svm instead")
