@@ -336,6 +336,8 @@ class BuildFromDescription(unittest.TestCase):
             self.assertIn(" 0 failed", check.stdout)
             info = subprocess.run([cli, "info", str(model)], capture_output=True, text=True)
             self.assertIn("kind: crnn", info.stdout)
+            self.assertIn("schema: 1.3", info.stdout)      # history operations
+            self.assertIn("reason since_previous: since_previous is unusual", info.stdout)   # not 'unix_time'
             self.assertIn("columns: cc_num merchant category amt lat long merch_lat merch_long unix_time",
                           info.stdout)
             # An unseen merchant and category fall into the unknown bucket; a negative amount is refused.

@@ -107,6 +107,7 @@ def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
             columns[d.a] = feat.Column(d.a, feat.IDENTIFIER, missing_allowed=False)
         f = _derived(d, description, columns, train)
         f.reason_code = d.name     # a reason names the derived feature, not its first column
+        f.reason_text = f"{d.name} is unusual"
         features.append(f)
     order = list(description.columns)   # columns in the order the description lists them
     ordered = sorted(columns.values(), key=lambda col: order.index(col.name))
