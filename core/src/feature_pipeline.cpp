@@ -112,6 +112,9 @@ Status read_identifier(const ColumnSpec& col, const fs_value& v, const char** te
   return Status::ok();
 }
 
+// a mod m in [0, m) for m > 0, as the trainer computes it (Modulo, DayOfWeek).
+double floor_mod(double a, double m) { return a - std::floor(a / m) * m; }
+
 Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, double* x) {
   const ColumnSpec& ca = m.columns[f.a];
   double a = 0, b = 0;
@@ -139,14 +142,12 @@ Status raw_feature(const Model& m, const FeatureDef& f, const fs_value* row, dou
       return Status::ok();
     case FeatureOp::Modulo:
       FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
-      *x = a - std::floor(a / f.parameter) * f.parameter;
+      *x = floor_mod(a, f.parameter);
       return Status::ok();
-    case FeatureOp::DayOfWeek: {
+    case FeatureOp::DayOfWeek:
       FS_RETURN_IF_ERROR(read_number(ca, row[f.a], &a));
-      const double day = std::floor(a / f.parameter) + 3.0;
-      *x = day - std::floor(day / 7.0) * 7.0;
+      *x = floor_mod(std::floor(a / f.parameter) + 3.0, 7.0);
       return Status::ok();
-    }
     case FeatureOp::SincePrevious:
     case FeatureOp::RelativeToHistory:  // the row's own value; finish_history_features does the rest
       return read_number(ca, row[f.a], x);

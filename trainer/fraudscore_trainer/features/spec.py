@@ -125,6 +125,11 @@ def _categories(df, col: Column):
     return codes.fillna(col.missing_value).to_numpy(dtype=np.float64)
 
 
+def _floor_mod(a, m):
+    """a mod m in [0, m) for m > 0, as the core computes it (Modulo, DayOfWeek)."""
+    return a - np.floor(a / m) * m
+
+
 def previous_rows(df: pd.DataFrame, spec: Spec) -> np.ndarray:
     """[n, L] indices of each row's previous rows in its window stream (its key's rows before
     it, or all rows before it for a global window), oldest first, -1 where there are fewer
@@ -166,11 +171,9 @@ def raw_features(df: pd.DataFrame, spec: Spec) -> np.ndarray:
         elif f.op == OP_RATIO:
             x = _numbers(df, ca) / np.maximum(_numbers(df, spec.column(f.b)), f.parameter)
         elif f.op == OP_MODULO:
-            a = _numbers(df, ca)
-            x = a - np.floor(a / f.parameter) * f.parameter
+            x = _floor_mod(_numbers(df, ca), f.parameter)
         elif f.op == OP_DAY_OF_WEEK:
-            day = np.floor(_numbers(df, ca) / f.parameter) + 3.0
-            x = day - np.floor(day / 7.0) * 7.0
+            x = _floor_mod(np.floor(_numbers(df, ca) / f.parameter) + 3.0, 7.0)
         elif f.op in HISTORY_OPS:
             previous = previous_rows(df, spec) if previous is None else previous
             x = _history_feature(_numbers(df, ca), previous, f)
