@@ -94,10 +94,11 @@ def main(argv=None):
     b.add_argument("--no-progress", action="store_true")
     b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
     b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
-    from fraudscore_trainer.dataset.simulators import paysim as paysim_simulator
-    s = sub.add_parser("simulate", help="write a PaySim-compatible CSV")
-    paysim_simulator.add_arguments(s)
-    s.set_defaults(func=paysim_simulator.run)
+    from fraudscore_trainer.dataset.simulators import command as simulator
+    s = sub.add_parser("simulate", help="write simulated data: PaySim-compatible payments (default), SME payments or "
+                       "listed companies' years")
+    simulator.add_arguments(s)
+    s.set_defaults(func=simulator.run)
     e = sub.add_parser("example", help="write the example transaction file (examples/transactions.csv)")
     e.add_argument("--out", default=str(REPO / "examples/transactions.csv"))
     e.set_defaults(func=_example)

@@ -23,7 +23,8 @@ from fraudscore_trainer.modelfile import golden as golden_rows
 from fraudscore_trainer.dataset import DataError, DescriptionError, load, read
 from fraudscore_trainer.dataset.spec import build_spec
 from fraudscore_trainer.reports.modelcard import blank_line_before_headings, features_table, table
-from fraudscore_trainer.evaluation.splits import split_by_time
+from fraudscore_trainer.evaluation.splits import split_at, split_by_key, split_by_time
+from fraudscore_trainer.dataset.reading import time_value
 
 GOLDEN_ROWS = 400
 
@@ -85,19 +86,69 @@ def prepare(args, log):
         if data.entity_y is not None:
             data.entity_y = data.entity_y[:args.max_rows]
         log(f"using the first {args.max_rows:,} rows in time order (--max-rows)")
-    split = split_by_time(data.time)
+    split = _split(description, data, args.seed)
     y = data.y
     if len(split.train) == 0 or y[split.train].sum() == 0:
-        raise DataError(f"no fraud in the training period (the first 60% of rows by {_time_name(description)}: "
+        raise DataError(f"no fraud in the training period ({split_text(description, 'train')}: "
                         f"{len(split.train):,} rows): nothing to learn from; use more data")
+    if len(split.val) == 0 or len(split.test) == 0:
+        raise DataError(f"the {'validation' if len(split.val) == 0 else 'test'} period "
+                        f"({split_text(description, 'val' if len(split.val) == 0 else 'test')}) has no rows")
     if y[split.test].sum() == 0:
-        log("warning: no fraud in the test period (the last 20% of rows): test figures are undefined")
+        log(f"warning: no fraud in the test period ({split_text(description, 'test')}): test figures are undefined")
     spec = build_spec(description, data.frame.iloc[split.train])
     return description, data, split, spec
 
 
 def _time_name(description):
     return repr(description.time.name) if description.time else "row order"
+
+
+def _split(description, data, seed):
+    """The description's [split], or 60/20/20 of the rows in time order."""
+    s = description.split
+    if s is None:
+        return split_by_time(data.time)
+    if s.by == "key":
+        return split_by_key(data.frame[description.key.name].astype(str).to_numpy(), data.y, s.train_share,
+                            s.validation_share, seed)
+    train_end = time_value(description.time, s.train_end, "[split] train_end")
+    validation_end = time_value(description.time, s.validation_end, "[split] validation_end")
+    if not train_end < validation_end:
+        raise DescriptionError(f"[split]: train_end ({s.train_end!r}) must come before validation_end "
+                               f"({s.validation_end!r})")
+    return split_at(data.time, train_end, validation_end)
+
+
+def split_text(description, part):
+    """How a split's rows were chosen, for messages, reports and cards."""
+    s = description.split
+    if s is None:
+        return {"train": f"the first 60% of rows by {_time_name(description)}",
+                "val": "the next 20% of rows", "test": "the last 20% of rows"}[part]
+    if s.by == "key":
+        share = {"train": s.train_share, "val": s.validation_share,
+                 "test": 1 - s.train_share - s.validation_share}[part]
+        return f"every row of {share:.0%} of the `{description.key.name}` values"
+    t = description.time.name
+    return {"train": f"{t} before {s.train_end}", "val": f"{t} from {s.train_end} to before {s.validation_end}",
+            "test": f"{t} from {s.validation_end} on"}[part]
+
+
+def protocol_name(description):
+    return "unseen keys" if description.split and description.split.by == "key" else "time-ordered split"
+
+
+def protocol_text(description):
+    if description.split is None:
+        return ("Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20%, at "
+                "the natural fraud prevalence.")
+    if description.split.by == "key":
+        return (f"Whole `{description.key.name}` values split {description.split.train_share:.0%} train, "
+                f"{description.split.validation_share:.0%} validation, the rest test (those with fraud dealt out "
+                "separately), so validation and test see only unseen keys, at the natural fraud prevalence.")
+    return (f"Train on rows with {split_text(description, 'train')}, validate on {split_text(description, 'val')}, "
+            f"test on {split_text(description, 'test')}, at the natural fraud prevalence.")
 
 
 def run(args, log=print):
@@ -109,6 +160,8 @@ def run(args, log=print):
     family = families.get(args.family)
     log(f"data: {len(data):,} rows, {int(data.y.sum()):,} fraud; features: {', '.join(spec.feature_names)}")
     result = family.fit(data, spec, split, args, log)
+    if description.dynamic_thresholds:
+        _add_dynamic_thresholds(description, data, result, log)
     data_text = (f"{', '.join(p.name for p in description.paths())}: {len(data):,} rows, {int(data.y.sum()):,} "
                  f"fraud ({data.y.mean():.2%}), described by `{Path(args.description).name}`.")
     provenance = _provenance(args, description, data, result, data_text)
@@ -120,11 +173,45 @@ def run(args, log=print):
     rows = golden_rows.select_rows(data.frame, spec, split.test, GOLDEN_ROWS, args.seed, labels=data.y)
     n = family.write_golden(paths["golden"], result, data.frame.iloc[rows].reset_index(drop=True))
     log(f"wrote {paths['golden']} ({n} rows)")
-    _write_report(paths["report"], args, family, result, data_text)
+    _write_report(paths["report"], args, family, description, result, data_text)
     _write_card(paths, args, family, description, data, result, data_text, len(model_bytes))
     log(f"wrote {paths['report'] / 'report.md'} and {paths['card']}")
     log(f"done in {time.time() - started:.0f} s")
     return result
+
+
+def _add_dynamic_thresholds(description, data, result, log):
+    """The description's [dynamic_thresholds] into the risk settings, and the test split scored as one
+    stream with them beside the fixed thresholds (the card's comparison)."""
+    dyn = description.dynamic_thresholds
+    risk, split = result["risk"], result["split"]
+    target = None if np.isnan(dyn.target_alert_rate) else dyn.target_alert_rate
+    risk["dynamic"] = operating_point.dynamic_settings(result["p_val"], risk, dyn.segment or None, target)
+    rows = data.frame.iloc[split.test]
+    decisions, _ = golden_rows.expected_decisions(rows, result["spec"], result["p_test"], risk)
+    y = result["y"][split.test]
+    fixed = result["p_test"] >= risk["decision_threshold"]
+    result["dynamic_test"] = {
+        "fixed": metrics.at_threshold(y, fixed.astype(float), 0.5), "fixed_alert_rate": float(fixed.mean()),
+        "dynamic": metrics.at_threshold(y, (decisions == 2).astype(float), 0.5),
+        "dynamic_alert_rate": float((decisions == 2).mean())}
+    log(f"dynamic thresholds ({'per ' + dyn.segment if dyn.segment else 'one segment'}): test alert rate fixed "
+        f"{result['dynamic_test']['fixed_alert_rate']:.4f}, dynamic {result['dynamic_test']['dynamic_alert_rate']:.4f} "
+        f"(target {risk['dynamic']['target_alert_rate']:.4f})")
+
+
+def _dynamic_text(description, result):
+    if "dynamic_test" not in result:
+        return ""
+    dyn, t = result["risk"]["dynamic"], result["dynamic_test"]
+    where = f"per value of `{dyn['segment_column']}`" if dyn["segment_column"] else "for all rows together"
+    return (f"\nDynamic thresholds {where}: the scorer's sessions move the block threshold (between "
+            f"{dyn['min_threshold']:.4g} and {dyn['max_threshold']:.4g}) to hold the alert rate near "
+            f"{dyn['target_alert_rate']:.4%}, and analysts' feedback shifts it (`fraudscore score "
+            f"--dynamic-thresholds`; library sessions apply them by default). The test split scored as one stream: "
+            f"fixed thresholds alert on {t['fixed_alert_rate']:.3%} (precision {t['fixed']['precision']:.3f}, "
+            f"recall {t['fixed']['recall']:.3f}), dynamic on {t['dynamic_alert_rate']:.3%} (precision "
+            f"{t['dynamic']['precision']:.3f}, recall {t['dynamic']['recall']:.3f}).\n")
 
 
 def _provenance(args, description, data, result, data_text):
@@ -147,17 +234,16 @@ def _comparison_rows(family, result):
     return rows
 
 
-def _write_report(folder: Path, args, family, result, data_text):
+def _write_report(folder: Path, args, family, description, result, data_text):
     from fraudscore_trainer.reports import plots   # matplotlib, only when a report is written
     folder.mkdir(parents=True, exist_ok=True)
     split = result["split"]
     context = {
         "title": f"Evaluation: {args.name}", "model": f"{family.name}: {family.network_text(result)}",
         "data": data_text,
-        "protocols": [{"name": "time-ordered split",
-                       "description": "Train on the first 60% of rows in time order, validate on the next 20%, test "
-                                      "on the last 20%, at the natural fraud prevalence. The baselines see the same "
-                                      "windows, flattened.",
+        "protocols": [{"name": protocol_name(description),
+                       "description": protocol_text(description) + " The baselines see the same windows, "
+                                      "flattened.",
                        "rows": dict(_comparison_rows(family, result)),
                        "threshold_note": "Thresholds tuned for max F1 on the validation split."}],
         "paper": None,
@@ -204,9 +290,9 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         f"(widened by {spec.range_margin:g} of its width) is clipped, counted in `out_of_range` and never "
         "approved without a look.\n",
         "## Network\n", family.network_text(result) + "\n",
-        "## Evaluation — time-ordered split\n",
-        f"Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20% "
-        f"({result['test']['positives']} fraud in {result['test']['n']:,} test rows).\n\n",
+        f"## Evaluation — {protocol_name(description)}\n",
+        f"{protocol_text(description)} {result['test']['positives']} fraud in {result['test']['n']:,} test "
+        "rows.\n\n",
         table(_comparison_rows(family, result)),
         "\n## Operating point\n",
         f"The block threshold gives {args.policy.describe()} (`--threshold {args.policy}`). Around it, on the "
@@ -216,6 +302,7 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         f"- `step_up` at or above **{risk['review_threshold']:.6g}** (catches 95% of validation fraud);\n"
         f"- bands: low < {risk['band_cuts'][0]:.6g} ≤ medium < {risk['band_cuts'][1]:.6g} ≤ high < "
         f"{risk['band_cuts'][2]:.6g} ≤ critical.\n",
+        _dynamic_text(description, result),
         "\n## Known limits\n",
         "- Probabilities are calibrated (Platt scaling) at the validation split's prevalence; recalibrate if the "
         "fraud rate in service differs.\n"

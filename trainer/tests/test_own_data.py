@@ -55,6 +55,23 @@ ROWS = textwrap.dedent("""\
     """)
 
 
+def _build(description, family, out, name, *extra):
+    return subprocess.run([sys.executable, "-m", "fraudscore_trainer", "build", "--description", str(description),
+                           "--family", family, "--out", str(out), "--name", name, "--no-progress", "--threads", "2",
+                           *extra], cwd=TRAINER, capture_output=True, text=True)
+
+
+def _parity(test, out, name, min_rows):
+    """The core reproduces NAME.golden.csv (at least min_rows rows)."""
+    parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
+    if not parity:
+        test.skipTest("build the core first (golden_parity not found)")
+    check = subprocess.run([parity, str(out / f"{name}.fsmodel"), str(out / f"{name}.golden.csv"), str(min_rows)],
+                           capture_output=True, text=True)
+    test.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+    test.assertIn(" 0 failed", check.stdout)
+
+
 class DescriptionChecks(unittest.TestCase):
     def _error(self, mutate, fragment):
         d = _base()
@@ -99,6 +116,21 @@ class DescriptionChecks(unittest.TestCase):
                     "day_of_week needs the time column")
         self._error(lambda d: d.update(derived=[{"name": "g", "op": "time_since_previous", "a": "ts",
                                                  "first_event": "long ago"}]), "'long ago' is not a number")
+
+    def test_split_and_dynamic_threshold_mistakes_are_named(self):
+        self._error(lambda d: d.update(split={"train_end": 100}), "missing field 'validation_end'")
+        self._error(lambda d: d.update(split={"by": "month"}), "'month' is not one of time, key")
+        self._error(lambda d: d.update(split={"by": "key", "train_share": 0.8, "validation_share": 0.3}),
+                    "leave a test share")
+        self._error(lambda d: d.update(split={"by": "key", "train_end": 3}), "are for by = \"time\"")
+        self._error(lambda d: d.update(split={"train_end": [1], "validation_end": 2}), "neither a time value")
+        self._error(lambda d: d.update(dynamic_thresholds={"segment": "amount"}), "must be a categorical feature")
+        self._error(lambda d: d.update(dynamic_thresholds={"segment": "kind", "target_alert_rate": 0.7}),
+                    "outside (0, 0.5)")
+        self._error(lambda d: d.update(dynamic_thresholds={"segmnet": "kind"}), "unknown field 'segmnet'")
+        d = from_dict({**_base(), "split": {"train_end": "2020-01-01", "validation_end": 200},
+                       "dynamic_thresholds": {"segment": "kind"}})
+        self.assertEqual((d.split.by, d.split.train_end, d.dynamic_thresholds.segment), ("time", "2020-01-01", "kind"))
 
     def test_toml_errors_are_plain(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -222,6 +254,36 @@ class DataChecks(unittest.TestCase):
         self.assertEqual(feat.out_of_range(raw, spec)[4], 1)      # which training never filled: flagged
         self.assertEqual(list(feat.out_of_range(raw, spec)[:4]), [0, 0, 0, 0])
         self.assertEqual(spec.features[unknown_feature].std, 1.0)  # indicators stay 0/1
+
+
+class Splits(unittest.TestCase):
+    def test_time_cut_offs_in_the_time_columns_units(self):
+        from fraudscore_trainer.dataset.reading import time_value
+        from fraudscore_trainer.evaluation.splits import split_at
+        s = split_at(np.array([1.0, 2, 2, 3, 5, 8]), 2.0, 5.0)
+        self.assertEqual((list(s.train), list(s.val), list(s.test)), ([0], [1, 2, 3], [4, 5]))
+        seconds = from_dict(_base()).time
+        self.assertEqual(time_value(seconds, "1970-01-02", "x"), 86400.0)
+        self.assertEqual(time_value(seconds, 17, "x"), 17.0)
+        step = from_dict({**_base(), "columns": {**_base()["columns"], "ts": {"role": "time", "format": "step"}}}).time
+        with self.assertRaises(DescriptionError) as ctx:
+            time_value(step, "2020-01-01", "[split] train_end")
+        self.assertIn("counts steps", str(ctx.exception))
+
+    def test_by_key_keeps_each_key_whole_and_spreads_the_keys_with_fraud(self):
+        from fraudscore_trainer.evaluation.splits import split_by_key
+        rng = np.random.default_rng(0)
+        keys = rng.integers(0, 200, 5000).astype(str)
+        y = np.isin(keys, [str(k) for k in range(0, 200, 5)]) & (rng.random(5000) < 0.3)
+        s = split_by_key(keys, y.astype(int), 0.6, 0.2, seed=1)
+        parts = [set(keys[r]) for r in (s.train, s.val, s.test)]
+        self.assertFalse(parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+        self.assertEqual(len(s.train) + len(s.val) + len(s.test), 5000)
+        with_fraud = [len(set(keys[r][y[r]])) for r in (s.train, s.val, s.test)]
+        self.assertEqual(sum(with_fraud), len(set(keys[y])))
+        self.assertEqual(with_fraud, [24, 8, 8])        # 40 keys with fraud: 60/20/20
+        again = split_by_key(keys, y.astype(int), 0.6, 0.2, seed=1)
+        self.assertTrue(np.array_equal(again.test, s.test))
 
 
 class OperatingPoints(unittest.TestCase):
@@ -393,30 +455,15 @@ class EveryFamily(unittest.TestCase):
     lle_svm on a company-year panel in its own schema: each trains from a description, and the core
     reproduces its golden rows."""
 
-    def _parity(self, out, name, min_rows):
-        parity = core_tool("FRAUDSCORE_PARITY", "tests/golden_parity")
-        if not parity:
-            self.skipTest("build the core first (golden_parity not found)")
-        check = subprocess.run([parity, str(out / f"{name}.fsmodel"), str(out / f"{name}.golden.csv"),
-                                str(min_rows)], capture_output=True, text=True)
-        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        self.assertIn(" 0 failed", check.stdout)
-
-    def _build(self, description, family, out, name, *extra):
-        run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "build", "--description", str(description),
-                              "--family", family, "--out", str(out), "--name", name, "--no-progress", "--threads", "2",
-                              *extra], cwd=TRAINER, capture_output=True, text=True)
-        return run
-
     def test_lstm_attn_on_cards(self):
         _require_sparkov(self)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
-            run = self._build(TRAINER / "descriptions/sparkov_cards.toml", "lstm_attn", out, "cards-la", "--epochs",
+            run = _build(TRAINER / "descriptions/sparkov_cards.toml", "lstm_attn", out, "cards-la", "--epochs",
                               "1", "--max-windows", "1500", "--max-rows", "6000")
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             self.assertIn("entity risk", (out / "cards-la.md").read_text())
-            self._parity(out, "cards-la", 100)
+            _parity(self, out, "cards-la", 100)
 
     def test_the_paysim_description_gives_the_on_device_inputs(self):
         paysim = SHARED / "paysim_sample_3k.csv"
@@ -427,11 +474,11 @@ class EveryFamily(unittest.TestCase):
             out = Path(tmp)
             copy = out / "my_paysim.csv"      # --data: the description's schema, another file
             copy.write_bytes(paysim.read_bytes())
-            run = self._build(TRAINER / "descriptions/paysim_on_device.toml", "crnn", out, "paysim", "--epochs", "1",
+            run = _build(TRAINER / "descriptions/paysim_on_device.toml", "crnn", out, "paysim", "--epochs", "1",
                               "--max-windows", "600", "--data", str(copy))
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             self.assertIn("1495 rows are earlier than the row before them", run.stdout)   # a sample, not a stream
-            self._parity(out, "paysim", 100)
+            _parity(self, out, "paysim", 100)
             card = (out / "paysim.md").read_text()
             self.assertIn("my_paysim.csv", card)
             self.assertIn("Never read (known only after the payment): `newbalanceOrig`, `oldbalanceDest`, "
@@ -457,16 +504,54 @@ class EveryFamily(unittest.TestCase):
             text = draft(tmp / "firms.csv", label="restated", key="firm", time="fiscal_year")
             self.assertIn('length = 10', text)
             (tmp / "firms.toml").write_text(text)
-            refused = self._build(tmp / "firms.toml", "lle_svm", tmp / "out", "firms")
+            refused = _build(tmp / "firms.toml", "lle_svm", tmp / "out", "firms")
             self.assertIn("[window] length = 2", refused.stderr)      # the family says what it needs
             (tmp / "firms.toml").write_text(text.replace("length = 10", "length = 2"))
-            run = self._build(tmp / "firms.toml", "lle_svm", tmp / "out", "firms")
+            run = _build(tmp / "firms.toml", "lle_svm", tmp / "out", "firms")
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             card = (tmp / "out/firms.md").read_text()
             self.assertIn("LLE (k = ", card)
             for name in names:
                 self.assertIn(f"| {name} |", card)
-            self._parity(tmp / "out", "firms", 20)
+            _parity(self, tmp / "out", "firms", 20)
+
+
+class ShippedDescriptions(unittest.TestCase):
+    """The SME and listed-company models' descriptions rebuild their models from the simulators' files,
+    on tiny data here: a time split with per-sector dynamic thresholds (lstm_attn), and a split by
+    company (lle_svm). The core reproduces each golden file, thresholds included."""
+
+    def _simulate(self, out, *args):
+        run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "simulate", "--out", str(out), "--seed", "3",
+                              *args], cwd=TRAINER, capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+
+    def test_sme_payments_with_dynamic_thresholds_per_sector(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            self._simulate(tmp / "sme.csv", "--dataset", "sme_payments", "--enterprises", "60")
+            run = _build(TRAINER / "descriptions/sme_payments.toml", "lstm_attn", tmp, "sme",
+                                     "--data", str(tmp / "sme.csv"), "--epochs", "1", "--max-windows", "2000")
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
+            self.assertIn("dynamic thresholds (per sector): test alert rate", run.stdout)
+            card = (tmp / "sme.md").read_text()
+            self.assertIn("Train on rows with day before 240, validate on day from 240 to before 300", card)
+            self.assertIn("Dynamic thresholds per value of `sector`", card)
+            golden = pd.read_csv(tmp / "sme.golden.csv")
+            self.assertGreater(golden["expected_threshold"].nunique(), 10)   # the thresholds move as rows arrive
+            _parity(self, tmp, "sme", 100)
+
+    def test_listed_companies_split_by_company(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            self._simulate(tmp / "firms.csv", "--dataset", "listed_companies", "--companies", "150", "--years", "6")
+            run = _build(TRAINER / "descriptions/listed_companies.toml", "lle_svm", tmp, "listed",
+                                     "--data", str(tmp / "firms.csv"))
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
+            card = (tmp / "listed.md").read_text()
+            self.assertIn("so validation and test see only unseen keys", card)
+            self.assertIn("| gross_margin |", card)
+            _parity(self, tmp, "listed", 20)
 
 
 def _toml(d):

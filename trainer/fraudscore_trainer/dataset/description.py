@@ -65,6 +65,28 @@ class DerivedFeature:
 
 
 @dataclass
+class SplitDescription:
+    """How rows are split into train, validation and test.
+    by = "time": rows before train_end train, rows before validation_end calibrate and choose thresholds,
+    the rest test (in the time column's units; a date string for a Unix or text time).
+    by = "key": whole keys (companies, cards) in the shares below, keys that ever have fraud spread
+    evenly, so validation and test see only unseen keys (for panels: one row per key and period)."""
+    by: str = "time"
+    train_end: object = None
+    validation_end: object = None
+    train_share: float = 0.6
+    validation_share: float = 0.2
+
+
+@dataclass
+class DynamicDescription:
+    """Thresholds the scorer adapts per segment (a categorical feature's value, or one global segment) so
+    that each segment's alert rate stays near the validation split's."""
+    segment: str = ""                     # "": one segment for every row
+    target_alert_rate: float = math.nan   # NaN: the block threshold's alert rate on validation
+
+
+@dataclass
 class Description:
     name: str
     files: List[str]
@@ -74,6 +96,8 @@ class Description:
     delimiter: str = ","
     derived: List[DerivedFeature] = field(default_factory=list)
     base_dir: Path = field(default_factory=Path.cwd)   # where relative file names start
+    split: Optional["SplitDescription"] = None          # None: 60/20/20 of the rows in time order
+    dynamic_thresholds: Optional["DynamicDescription"] = None
 
     def with_role(self, role) -> List[ColumnDescription]:
         return [c for c in self.columns.values() if c.role == role]
@@ -236,9 +260,62 @@ def _derived(i: int, table: dict, columns) -> DerivedFeature:
     return d
 
 
+def _split(table, columns) -> Optional[SplitDescription]:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise DescriptionError("[split] must be a table")
+    fields = {"by": str, "train_end": object, "validation_end": object, "train_share": float,
+              "validation_share": float}
+    _check_fields(table, fields, "[split]")
+    s = SplitDescription(**{k: _typed(v, fields[k], f"[split] {k}") for k, v in table.items()})
+    _one_of(s.by, ("time", "key"), "[split] by")
+    if s.by == "time":
+        for k in ("train_end", "validation_end"):
+            v = getattr(s, k)
+            if v is None:
+                raise DescriptionError(f"[split]: missing field {k!r} (rows before train_end train, rows before "
+                                       "validation_end validate, the rest test)")
+            if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                raise DescriptionError(f"[split] {k}: {v!r} is neither a time value nor a date")
+        if not any(c.role == "time" for c in columns.values()):
+            raise DescriptionError("[split] by = \"time\" needs a column with role = \"time\" (the cut-offs are "
+                                   "times)")
+    else:
+        if s.train_end is not None or s.validation_end is not None:
+            raise DescriptionError("[split] by = \"key\" splits keys by share: train_end and validation_end are "
+                                   "for by = \"time\"")
+        if not any(c.role == "key" for c in columns.values()):
+            raise DescriptionError("[split] by = \"key\" needs a column with role = \"key\"")
+        if not (0 < s.train_share and 0 < s.validation_share and s.train_share + s.validation_share < 1):
+            raise DescriptionError(f"[split]: train_share ({s.train_share:g}) and validation_share "
+                                   f"({s.validation_share:g}) must be > 0 and leave a test share")
+    return s
+
+
+def _dynamic(table, columns) -> Optional[DynamicDescription]:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise DescriptionError("[dynamic_thresholds] must be a table")
+    _check_fields(table, {"segment", "target_alert_rate"}, "[dynamic_thresholds]")
+    d = DynamicDescription(segment=_typed(table.get("segment", ""), str, "[dynamic_thresholds] segment"),
+                           target_alert_rate=_typed(table.get("target_alert_rate", math.nan), float,
+                                                    "[dynamic_thresholds] target_alert_rate"))
+    if d.segment:
+        c = columns.get(d.segment)
+        if c is None or not (c.role == "feature" and c.type == "categorical" and c.known_at_decision):
+            raise DescriptionError(f"[dynamic_thresholds] segment: {d.segment!r} must be a categorical feature "
+                                   "known at decision time (the scorer keeps one threshold per category)")
+    if not math.isnan(d.target_alert_rate) and not 0 < d.target_alert_rate < 0.5:
+        raise DescriptionError(f"[dynamic_thresholds] target_alert_rate: {d.target_alert_rate:g} is outside (0, 0.5)")
+    return d
+
+
 def from_dict(data: dict, base_dir: Path = None) -> Description:
     """The Python structure from the parsed TOML (or any dict of the same shape)."""
-    _check_fields(data, {"version", "name", "data", "window", "columns", "derived"}, "description")
+    _check_fields(data, {"version", "name", "data", "window", "columns", "derived", "split", "dynamic_thresholds"},
+                  "description")
     if data.get("version") != FORMAT_VERSION:
         raise DescriptionError(f"description: version = {FORMAT_VERSION} is required (found {data.get('version')!r})")
     if not isinstance(data.get("name"), str) or not data["name"]:
@@ -268,7 +345,9 @@ def from_dict(data: dict, base_dir: Path = None) -> Description:
     _one_of(mode, WINDOW_MODES, "[window] mode")
     derived = [_derived(i, t, columns) for i, t in enumerate(data.get("derived", []))]
     d = Description(name=data["name"], files=list(files), columns=columns, window_length=length, window_mode=mode,
-                    delimiter=delimiter, derived=derived, base_dir=base_dir or Path.cwd())
+                    delimiter=delimiter, derived=derived, base_dir=base_dir or Path.cwd(),
+                    split=_split(data.get("split"), columns),
+                    dynamic_thresholds=_dynamic(data.get("dynamic_thresholds"), columns))
     _check_roles(d)
     return d
 

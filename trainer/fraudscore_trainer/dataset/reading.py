@@ -9,7 +9,7 @@ from typing import List
 import numpy as np
 import pandas as pd
 
-from fraudscore_trainer.dataset.description import Description
+from fraudscore_trainer.dataset.description import Description, DescriptionError
 
 
 class DataError(ValueError):
@@ -102,6 +102,20 @@ def _times(frame, col) -> np.ndarray:
         raise DataError(f"{_where(frame, i)}, column {col.name!r}: {frame[col.name].iat[i]!r} is not a time in "
                         f"format {col.format!r} ({int(bad.sum())} such rows)")
     return (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+
+
+def time_value(col, value, where) -> float:
+    """A cut-off from the description in the units `Dataset.time` has for this column: a number as it is
+    (Unix seconds for a text time), a date string converted (not for a step time)."""
+    if not isinstance(value, str):
+        return float(value)
+    if col.format == "step":
+        raise DescriptionError(f"{where}: {value!r}: the time column {col.name!r} counts steps; give a step number")
+    parsed = pd.to_datetime(value, errors="coerce", utc=True)
+    if pd.isna(parsed):
+        raise DescriptionError(f"{where}: {value!r} is not a date (use ISO 8601, e.g. \"2020-06-01\")")
+    seconds = (parsed - pd.Timestamp(0, tz="UTC")).total_seconds()
+    return seconds * 1000.0 if col.format == "unix_milliseconds" else seconds
 
 
 def _labels(frame, col) -> np.ndarray:

@@ -115,3 +115,13 @@ def risk_settings(y_val, p_val, platt, prevalence, policy=None):
     # to the decision threshold, critical at or above it.
     return {"decision_threshold": decision, "review_threshold": review,
             "band_cuts": [review / 2, review, decision], "platt": platt, "prevalence": prevalence}
+
+
+def dynamic_settings(p_val, risk, segment_column=None, target_alert_rate=None):
+    """Dynamic thresholds (core/src/dynamic_thresholds.cpp) that start at the fixed ones and hold each
+    segment's alert rate near `target_alert_rate` (default: the block threshold's on validation)."""
+    decision = risk["decision_threshold"]
+    rate = float(np.mean(np.asarray(p_val) >= decision)) if target_alert_rate is None else target_alert_rate
+    return {"segment_column": segment_column, "target_alert_rate": min(max(rate, 1e-4), 0.5), "learning_rate": 0.02,
+            "min_threshold": decision / 2, "max_threshold": min(0.999, 1 - (1 - decision) / 4),
+            "feedback_step": 0.1, "max_feedback_shift": 2.0}

@@ -26,6 +26,32 @@ def decision_for(p, risk, out_of_range=None):
     return d
 
 
+def expected_decisions(rows, spec, p, risk, out_of_range=None):
+    """(decisions 0/1/2, block thresholds or None) for rows scored in order by a fresh session: with
+    dynamic thresholds each row gets the threshold its segment has reached (evaluation/thresholds.py)."""
+    if not risk.get("dynamic"):
+        return decision_for(p, risk, out_of_range), None
+    from fraudscore_trainer.evaluation import thresholds
+    column = risk["dynamic"].get("segment_column")
+    if column:
+        vocabulary = next(c.vocabulary for c in spec.columns if c.name == column)
+        segments, count = thresholds.segment_indices(rows[column].astype(str).to_numpy(), vocabulary), len(vocabulary) + 1
+    else:
+        segments, count = np.zeros(len(p), dtype=np.int64), 1
+    block, review, d = thresholds.run_stream(risk, segments, p, count)
+    if out_of_range is not None:
+        d = np.where((np.asarray(out_of_range) > 0) & (d == 0), 1, d)
+    return d, block
+
+
+def write_decisions(out, rows, spec, p, risk, out_of_range=None):
+    """The expected_decision column (and expected_threshold for dynamic thresholds) of a golden file."""
+    d, block = expected_decisions(rows, spec, p, risk, out_of_range)
+    out["expected_decision"] = [DECISIONS[v] for v in d]
+    if block is not None:
+        out["expected_threshold"] = [f"{v:.12g}" for v in block]
+
+
 def band_for(p, risk):
     cuts = risk["band_cuts"]
     return np.where(p < cuts[0], 0, np.where(p < cuts[1], 1, np.where(p < cuts[2], 2, 3)))

@@ -44,7 +44,6 @@ exactly. Rows are ordered by step, then by a seeded random key: deterministic fo
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -565,22 +564,3 @@ def _to_frame(rng: np.random.Generator, rows: dict, pop: _Population) -> pd.Data
         }
     )
     return frame[PAYSIM_COLUMNS]
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--rows", type=int, required=True, help="number of rows to write")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--fraud-rate", type=float, default=0.0013, help="share of fraud rows")
-    parser.add_argument("--steps", type=int, default=743, help="number of hourly steps")
-    parser.add_argument("--out", required=True, help="output CSV path")
-
-
-def run(args) -> None:
-    started = time.perf_counter()
-    frame = simulate(args.rows, seed=args.seed, fraud_rate=args.fraud_rate, n_steps=args.steps)
-    frame.to_csv(args.out, index=False)
-    seconds = time.perf_counter() - started
-    print(f"wrote {len(frame)} rows ({int(frame['isFraud'].sum())} fraud) to {args.out} in {seconds:.1f} s")

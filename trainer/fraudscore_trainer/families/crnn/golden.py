@@ -6,7 +6,7 @@ import pandas as pd
 from fraudscore_trainer.evaluation import metrics
 from fraudscore_trainer.features import spec as features
 from fraudscore_trainer.families.crnn.inference import predict, window_inputs
-from fraudscore_trainer.modelfile.golden import BANDS, DECISIONS, band_for, decision_for
+from fraudscore_trainer.modelfile.golden import BANDS, band_for, write_decisions
 
 
 def expected_outputs(model, spec, risk, rows_df):
@@ -29,7 +29,7 @@ def write_golden(path, model, spec, risk, rows_df):
     out["expected_probability"] = [f"{v:.12g}" for v in p]
     out["expected_raw_probability"] = [f"{v:.12g}" for v in metrics.apply_platt(z, 1.0, 0.0)]
     flagged = features.out_of_range(features.raw_features(rows_df, spec), spec)
-    out["expected_decision"] = [DECISIONS[d] for d in decision_for(p, risk, flagged)]
+    write_decisions(out, rows_df, spec, p, risk, flagged)
     out["expected_band"] = [BANDS[b] for b in band_for(p, risk)]
     out["expected_valid_steps"] = valid
     out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in att]

@@ -79,13 +79,14 @@ def write_golden(path, model, spec, risk, rows_df, clip):
     out["expected_probability"] = [f"{v:.12g}" for v in p]
     out["expected_raw_probability"] = [f"{v:.12g}" for v in s["raw_probability"]]
     flagged = features.out_of_range(features.raw_features(rows_df, spec), spec)
-    out["expected_decision"] = [golden.DECISIONS[d] for d in golden.decision_for(p, risk, flagged)]
+    golden.write_decisions(out, rows_df, spec, p, risk, flagged)
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(p, risk)]
     out["expected_valid_steps"] = s["valid"]
     out["expected_attention"] = ""
     out["expected_entity_risk"] = ""
     out["expected_grade"] = [model.grades[c] for c in s["cluster"]]
-    out["expected_threshold"] = repr(float(risk["decision_threshold"]))  # exact (shortest round trip)
+    if "expected_threshold" not in out:   # fixed: exact (shortest round trip)
+        out["expected_threshold"] = repr(float(risk["decision_threshold"]))
     out["expected_reasons"] = [reasons.format_reasons(r) for r in s["reasons"]]
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)

@@ -118,7 +118,7 @@ def write_golden(path, result, rows):
     out = rows[columns].copy()
     out["expected_probability"] = [f"{v:.12g}" for v in p]
     out["expected_raw_probability"] = [f"{v:.12g}" for v in metrics.apply_platt(za, 1.0, 0.0)]
-    out["expected_decision"] = [golden.DECISIONS[d] for d in golden.decision_for(p, risk, flagged)]
+    golden.write_decisions(out, rows, spec, p, risk, flagged)
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(p, risk)]
     out["expected_valid_steps"] = win.valid_steps(idx)
     out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in att]

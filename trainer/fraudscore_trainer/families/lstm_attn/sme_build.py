@@ -23,7 +23,7 @@ from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.evaluation import thresholds
 from fraudscore_trainer.features import windows as win
 from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, predict, train
-from fraudscore_trainer.evaluation.operating_point import risk_settings
+from fraudscore_trainer.evaluation.operating_point import dynamic_settings, risk_settings
 from fraudscore_trainer.dataset.simulators.sme_payments import SECTORS, simulate
 from fraudscore_trainer.families.lstm_attn.sme_report import write_card_and_report
 from fraudscore_trainer.families.lstm_attn.sme_spec import KEY_COLUMN, SEGMENT_COLUMN, sme_spec
@@ -84,13 +84,6 @@ def _baselines(x, idx, rows_train, rows_val, rows_test, y, seed, log):
     for name, b in out.items():
         log(f"    {name}: F1 {b['test']['f1']:.4f}, ROC-AUC {b['test']['roc_auc']:.4f}")
     return out
-
-
-def _dynamic_settings(p_val, decision, review):
-    rate = float(np.mean(p_val >= decision))
-    return {"segment_column": SEGMENT_COLUMN, "target_alert_rate": min(max(rate, 1e-4), 0.5), "learning_rate": 0.02,
-            "min_threshold": decision / 2, "max_threshold": min(0.999, 1 - (1 - decision) / 4),
-            "feedback_step": 0.1, "max_feedback_shift": 2.0}
 
 
 def _drift_experiment(model, spec, risk, args, log):
@@ -187,7 +180,7 @@ def run(args):
     er_val, er_test = _probabilities(zr_val, entity_platt), _probabilities(zr_test, entity_platt)
     risk = risk_settings(ya[rows_val], p_val, platt, float(ya[rows_val].mean()))
     risk["entity_platt"] = entity_platt
-    risk["dynamic"] = _dynamic_settings(p_val, risk["decision_threshold"], risk["review_threshold"])
+    risk["dynamic"] = dynamic_settings(p_val, risk, SEGMENT_COLUMN)
     entity_threshold = metrics.tune_threshold_max_f1(yr[rows_val], er_val) if has_risk else 0.5
 
     log("evaluation (test period, natural prevalence):")
