@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Batch-1 latency, batch-256 throughput and MFLOP per score of every shipped
 # model, in one run on one pinned core: builds fraudscore_bench (Release,
-# build/bench), feeds each model its golden rows (tests/golden/<name>.csv) and
+# build/bench), feeds each model (models/manifest.json) its golden rows and
 # prints a table. Raw JSON is kept in build/bench/models/.
 #
 #   bash bench/run_models.sh            (BENCH_SECONDS per benchmark, default 2; BENCH_CPU, default 0)
@@ -19,15 +19,16 @@ echo "== building fraudscore_bench (Release, $BUILD)" >&2
 cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DFRAUDSCORE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j 2 --target fraudscore_bench >/dev/null
 
-for model in "$REPO"/models/*.fsmodel; do
-  name=$(basename "$model" .fsmodel)
-  rows=$REPO/tests/golden/$name.csv
+# Every shipped model and its golden rows, as models/manifest.json lists them.
+while IFS=$'\t' read -r name model rows; do
+  model=$REPO/$model rows=$REPO/$rows
   [ -f "$rows" ] || { echo "no golden rows for $name" >&2; exit 1; }
   echo "== $name (${PIN[*]:-unpinned})" >&2
   FRAUDSCORE_BENCH_MODEL="$model" FRAUDSCORE_BENCH_ROWS="$rows" "${PIN[@]}" "$BUILD/bench/fraudscore_bench" \
     --benchmark_min_time="$SECONDS_EACH" --benchmark_min_warmup_time=0.5 \
-    --benchmark_out="$OUT/$name.json" --benchmark_out_format=json >/dev/null
-done
+    --benchmark_out="$OUT/$name.json" --benchmark_out_format=json >/dev/null </dev/null
+done < <(/usr/bin/python3 -c 'import json, sys
+for m in json.load(open(sys.argv[1]))["models"]: print(m["name"], m["file"], m["golden"], sep="\t")' "$REPO/models/manifest.json")
 
 /usr/bin/python3 - "$OUT" "${PIN[*]:-unpinned}" <<'PY'
 import json, sys

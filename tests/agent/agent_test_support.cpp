@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,14 +46,39 @@ void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
 
 void copy_models(const std::string& dir, const std::vector<std::string>& names) {
   std::filesystem::create_directories(dir);
-  for (const std::string& n : names) copy_file(repo_dir() + "/models/" + n + ".fsmodel", dir + "/" + n + ".fsmodel");
+  for (const std::string& n : names) {
+    std::string file = "models/" + n + ".fsmodel";
+    for (const auto& m : manifest())
+      if (m.at("name") == n) file = m.at("file");
+    copy_file(repo_dir() + "/" + file, dir + "/" + n + ".fsmodel");
+  }
+}
+
+const nlohmann::json& manifest() {
+  static const nlohmann::json models = [] {
+    std::ifstream in(repo_dir() + "/models/manifest.json");
+    return nlohmann::json::parse(in).at("models");
+  }();
+  return models;
+}
+
+std::vector<std::string> one_model_per_kind() {
+  std::vector<std::string> names, kinds;
+  for (const auto& m : manifest()) {
+    const std::string kind = m.at("kind");
+    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
+    kinds.push_back(kind);
+    names.push_back(m.at("name"));
+  }
+  return names;
 }
 
 std::vector<nlohmann::json> example_transactions(const nlohmann::json& model) {
-  const std::string kind = model.at("kind");
-  const std::string file = kind == "crnn" ? "transactions.csv" : kind == "lstm_attn" ? "sme_payments.csv"
-                                                                                        : "company_years.csv";
-  std::ifstream in(repo_dir() + "/examples/" + file);
+  // The model's own example, or (a shipped model copied under another name) its kind's first one.
+  std::string file;
+  for (const auto& m : manifest())
+    if (m.at("name") == model.at("name") || (file.empty() && m.at("kind") == model.at("kind"))) file = m.at("example");
+  std::ifstream in(repo_dir() + "/" + file);
   std::string line;
   std::getline(in, line);
   auto split = [](const std::string& s) {

@@ -32,13 +32,18 @@ void write_file(const std::string& path, const std::vector<uint8_t>& bytes);
 // Copy shipped models (names without .fsmodel) into `dir`.
 void copy_models(const std::string& dir, const std::vector<std::string>& names);
 
+// The shipped models, as models/manifest.json lists them (name, kind, file, card, golden, example).
+const nlohmann::json& manifest();
+// The first shipped model of each kind.
+std::vector<std::string> one_model_per_kind();
+
 // The example rows for a model kind as API transactions: the model's columns
 // only, numbers for numeric and time columns, strings otherwise.
 std::vector<nlohmann::json> example_transactions(const nlohmann::json& model_description);
 
 // An agent over `models` (copied into a model dir inside `dir`), state in dir/state.db.
 struct AgentOptions {
-  std::vector<std::string> models{"crnn-on-device", "lstm_attn-sme", "lle_svm-listed"};
+  std::vector<std::string> models = one_model_per_kind();
   std::string default_model = "crnn-on-device";
   uint32_t max_keys = 0;  // 0: the agent's default
   int32_t reasons = 3;

@@ -20,7 +20,17 @@ export const FLAVOURS = [
   { name: 'baseline', simd: false, paysimRows: FULL ? Infinity : 1500, memoryPushes: FULL ? 20000 : 5000 },
 ].filter((f) => !process.env.FRAUDSCORE_FLAVOUR || process.env.FRAUDSCORE_FLAVOUR === f.name);
 
-export const MODELS = ['crnn-on-device', 'crnn-paper', 'lstm_attn-sme', 'lle_svm-listed'];
+/** The shipped models, listed once in models/manifest.json: name, kind, file, card, golden, example. */
+export const MANIFEST = JSON.parse(readFileSync(path.join(REPO, 'models', 'manifest.json'), 'utf8')).models;
+export const MODELS = MANIFEST.map((m) => m.name);
+const entry = (name) => {
+  const m = MANIFEST.find((x) => x.name === name);
+  if (!m) throw new Error(`${name} is not in models/manifest.json`);
+  return m;
+};
+/** A shipped model's golden file and example input (absolute paths). */
+export const goldenPath = (name) => path.join(REPO, entry(name).golden);
+export const examplePath = (name) => path.join(REPO, entry(name).example);
 /** The real PaySim sample: beside the repository, as the trainer finds it (<repo>/../shared/data), or
  *  FRAUDSCORE_PAYSIM. The tests that use it fail (never skip) when it is absent: see requirePaysim(). */
 export const PAYSIM = path.resolve(process.env.FRAUDSCORE_PAYSIM
@@ -41,7 +51,7 @@ export const EXAMPLE = {
 };
 export const TOLERANCE = 1e-5;
 
-export const modelPath = (name) => path.join(REPO, 'models', `${name}.fsmodel`);
+export const modelPath = (name) => path.join(REPO, entry(name).file);
 export const modelBytes = (name) => new Uint8Array(readFileSync(modelPath(name)));
 /** The shipped model file without a signed envelope (its inner model file if the shipped one is signed). */
 export const unsignedModelBytes = (name) => openEnvelope(modelBytes(name))[0];

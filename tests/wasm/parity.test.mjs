@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  FLAVOURS, MODELS, REPO, TOLERANCE, loadModel, modelBytes, readCsv, scoreInBatches, nearAny, parseReasons, reasonDifference,
+  FLAVOURS, MODELS, REPO, TOLERANCE, goldenPath, loadModel, modelBytes, readCsv, scoreInBatches, nearAny, parseReasons, reasonDifference,
 } from './helpers.mjs';
 
 const MIN_ROWS = 1000;
@@ -87,8 +87,7 @@ async function checkGolden(name, bytes, goldenPath, flavour, minRows) {
 for (const flavour of FLAVOURS) {
   describe(`golden parity (${flavour.name})`, () => {
     for (const name of MODELS) {
-      test(name, () => checkGolden(name, modelBytes(name), path.join(REPO, 'tests', 'golden', `${name}.csv`), flavour,
-        MIN_ROWS));
+      test(name, () => checkGolden(name, modelBytes(name), goldenPath(name), flavour, MIN_ROWS));
     }
   });
 }

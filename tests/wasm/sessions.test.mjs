@@ -3,7 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FLAVOURS, EXAMPLE, loadNamed, readCsv, numericRows, scoreInBatches, assertFraudscoreError,
+  FLAVOURS, EXAMPLE, MODELS, examplePath, loadNamed, readCsv, numericRows, scoreInBatches, assertFraudscoreError,
 } from './helpers.mjs';
 
 const tx = () => readCsv(EXAMPLE.crnn).rows;
@@ -14,13 +14,14 @@ for (const flavour of FLAVOURS) {
   describe(`sessions (${flavour.name})`, () => {
     const models = {};
     before(async () => {
-      for (const name of ['crnn-on-device', 'crnn-paper', 'lstm_attn-sme', 'lle_svm-listed']) {
+      for (const name of MODELS) {
         models[name] = await loadNamed(name, flavour);
       }
     });
     after(() => Object.values(models).forEach((m) => m.dispose()));
 
-    const cases = () => [['crnn-on-device', tx()], ['crnn-paper', tx()], ['lstm_attn-sme', sme()], ['lle_svm-listed', companies()]];
+    // Every shipped model (models/manifest.json) with its example rows.
+    const cases = () => MODELS.map((name) => [name, readCsv(examplePath(name)).rows]);
 
     test('push and pushBatch give the same results (batches of 1, 7 and 64)', () => {
       for (const [name, rows] of cases()) {

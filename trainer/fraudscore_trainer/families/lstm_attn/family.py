@@ -16,7 +16,7 @@ from fraudscore_trainer.modelfile import golden
 from fraudscore_trainer.evaluation import metrics
 from fraudscore_trainer.features import reasons
 from fraudscore_trainer.features import windows as win
-from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, predict, train
+from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, choose_imbalance, predict, train
 from fraudscore_trainer.evaluation.operating_point import risk_settings
 from fraudscore_trainer.families import Family, register
 
@@ -59,6 +59,9 @@ def fit(data, spec, split, options, log):
     log(f"[{options.name}] training on {len(subset):,} windows ({ya[subset].mean():.1%} fraud, "
         f"{yr[subset].mean():.1%} entity positives)")
     cfg = LstmAttnTrainConfig(epochs=options.epochs, seed=options.seed, threads=options.threads)
+    # Class weights or focal loss: whichever does better on validation after one brief epoch each.
+    remedy, comparison = choose_imbalance(x, idx, subset, ya, yr, val_sample, cfg, rng, log)
+    cfg.imbalance = remedy
     model, history = train(x, idx[subset], ya[subset], yr[subset], idx[val_sample], ya[val_sample], yr[val_sample],
                            cfg, log)
     za_val, zr_val, _ = predict(model, x, idx[split.val])
@@ -77,6 +80,7 @@ def fit(data, spec, split, options, log):
     models = baselines.train_baselines(flat(subset), ya[subset], flat(split.val), ya[split.val], seed=options.seed)
     return {
         "model": model, "spec": spec, "risk": risk, "history": history, "split": split, "x": x, "indices": idx,
+        "imbalance": remedy, "imbalance_comparison": comparison,
         "y": ya, "p_val": p_val, "p_test": p_test, "raw_test": metrics.apply_platt(za_test, 1.0, 0.0),
         "attention_test": att_test, "train_windows": int(len(subset)),
         "test": metrics.summary(ya[split.test], p_test, risk["decision_threshold"]),
@@ -129,6 +133,16 @@ def write_golden(path, result, rows):
     return len(out)
 
 
+def _remedy_text(result):
+    c = result["imbalance_comparison"]
+    pr = lambda k: f"{c[k]['anomaly_pr_auc']:.3f} + {c[k]['risk_pr_auc']:.3f}"
+    name = {"weights": "class-weighted cross-entropy", "focal": "focal loss"}
+    return (f"{name[result['imbalance']]} against the imbalance (chosen over "
+            f"{name['focal' if result['imbalance'] == 'weights' else 'weights']}: validation PR-AUC payment + entity "
+            f"{pr(result['imbalance'])} against {pr('focal' if result['imbalance'] == 'weights' else 'weights')} "
+            "after one epoch each)")
+
+
 def network_text(result):
     c = result["model"].config
     entity = (f"the description's `{result['entity_source']}`" if result["entity_source"]
@@ -136,7 +150,7 @@ def network_text(result):
     text = (f"BiLSTM({c['lstm_hidden']} per direction) → {c['heads']}-head self-attention → Dense({c['dense_units']}) "
             f"with two heads: the payment's fraud score and the key's entity risk (trained on {entity}). Trained on "
             f"{result['train_windows']:,} windows (every positive, negatives up to --max-windows), Adam, "
-            f"{len(result['history'])} epochs with early stopping.")
+            f"{len(result['history'])} epochs with early stopping, {_remedy_text(result)}.")
     if result["entity_test"]:
         e = result["entity_test"]
         text += (f" Entity risk on the test split: ROC-AUC {e['roc_auc']:.4f}, PR-AUC {e['pr_auc']:.4f} "

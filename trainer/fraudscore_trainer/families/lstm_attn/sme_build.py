@@ -22,7 +22,7 @@ from fraudscore_trainer.evaluation import metrics
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.evaluation import thresholds
 from fraudscore_trainer.features import windows as win
-from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, predict, train
+from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, choose_imbalance, predict, train
 from fraudscore_trainer.evaluation.operating_point import dynamic_settings, risk_settings
 from fraudscore_trainer.dataset.simulators.sme_payments import SECTORS, simulate
 from fraudscore_trainer.families.lstm_attn.sme_report import write_card_and_report
@@ -154,18 +154,9 @@ def run(args):
     comparison = {}
     remedy = args.imbalance
     if remedy == "compare":
-        small = np.sort(rng.choice(subset, min(len(subset), 40_000), replace=False))
-        for option in ("weights", "focal"):
-            cfg = LstmAttnTrainConfig(epochs=args.compare_epochs, seed=args.seed, threads=args.threads,
-                                      imbalance=option, patience=99)
-            m, _ = train(x, idx[small], ya[small], yr[small], idx[val_sample], ya[val_sample], yr[val_sample], cfg, log)
-            za, zr, _ = predict(m, x, idx[rows_val])
-            comparison[option] = {
-                "anomaly_pr_auc": metrics.summary(ya[rows_val], 1 / (1 + np.exp(-za.astype(np.float64))), 0.5)["pr_auc"],
-                "risk_pr_auc": metrics.summary(yr[rows_val], 1 / (1 + np.exp(-zr.astype(np.float64))), 0.5)["pr_auc"]}
-            log(f"  imbalance {option}: validation PR-AUC anomaly {comparison[option]['anomaly_pr_auc']:.4f}, "
-                f"risk {comparison[option]['risk_pr_auc']:.4f}")
-        remedy = max(comparison, key=lambda k: comparison[k]["anomaly_pr_auc"] + comparison[k]["risk_pr_auc"])
+        cfg = LstmAttnTrainConfig(seed=args.seed, threads=args.threads)
+        remedy, comparison = choose_imbalance(x, idx, subset, ya, yr, val_sample, cfg, rng, log, windows=40_000,
+                                              epochs=args.compare_epochs)
     cfg = LstmAttnTrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, imbalance=remedy)
     model, history = train(x, idx[subset], ya[subset], yr[subset], idx[val_sample], ya[val_sample], yr[val_sample],
                            cfg, log)

@@ -3,7 +3,7 @@ label and the enterprise's later distress. Adam; each target's loss handles
 its imbalance either with class weights (weighted BCE) or with focal loss;
 early stopping on a natural-prevalence validation sample."""
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -98,3 +98,28 @@ def train(x, train_idx, ya, yr, val_idx, val_ya, val_yr, cfg: LstmAttnTrainConfi
         model.load_state_dict(best_state)
     model.eval()
     return model, history
+
+
+IMBALANCE_REMEDIES = ("weights", "focal")
+
+
+def choose_imbalance(x, idx, rows, ya, yr, val_rows, cfg: LstmAttnTrainConfig, rng, log=print, windows=40_000,
+                     epochs=1):
+    """Train each remedy briefly on the same windows (at most `windows` of the training `rows`; idx holds
+    every row's window, ya and yr every row's labels) and keep the one with the larger sum of PR-AUCs on
+    `val_rows` (anomaly + risk, natural prevalence). Returns (remedy, {remedy: {"anomaly_pr_auc", "risk_pr_auc"}})."""
+    from fraudscore_trainer.evaluation import metrics
+    small = np.sort(rng.choice(rows, min(len(rows), windows), replace=False))
+    comparison = {}
+    for option in IMBALANCE_REMEDIES:
+        brief = replace(cfg, epochs=epochs, imbalance=option, patience=99)
+        m, _ = train(x, idx[small], ya[small], yr[small], idx[val_rows], ya[val_rows], yr[val_rows], brief,
+                     log=lambda _m: None)
+        za, zr, _ = predict(m, x, idx[val_rows])
+        pr_auc = lambda y, z: metrics.summary(y, 1 / (1 + np.exp(-z.astype(np.float64))), 0.5)["pr_auc"] \
+            if y.sum() else 0.0
+        comparison[option] = {"anomaly_pr_auc": pr_auc(ya[val_rows], za), "risk_pr_auc": pr_auc(yr[val_rows], zr)}
+        log(f"  imbalance {option}: validation PR-AUC anomaly {comparison[option]['anomaly_pr_auc']:.4f}, "
+            f"risk {comparison[option]['risk_pr_auc']:.4f}")
+    remedy = max(comparison, key=lambda k: comparison[k]["anomaly_pr_auc"] + comparison[k]["risk_pr_auc"])
+    return remedy, comparison
