@@ -526,6 +526,13 @@ class ShippedDescriptions(unittest.TestCase):
                               *args], cwd=TRAINER, capture_output=True, text=True)
         self.assertEqual(run.returncode, 0, run.stderr)
 
+    def test_simulate_says_what_it_needs(self):
+        run = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "simulate", "--out", "x.csv"], cwd=TRAINER,
+                             capture_output=True, text=True)
+        self.assertNotEqual(run.returncode, 0)
+        self.assertIn("simulate --dataset paysim needs --rows N", run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+
     def test_sme_payments_with_dynamic_thresholds_per_sector(self):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)

@@ -16,6 +16,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--fraud-rate", type=float, default=0.0013, help="paysim: share of fraud rows")
     parser.add_argument("--steps", type=int, default=743, help="paysim: number of hourly steps")
     parser.add_argument("--enterprises", type=int, default=1500, help="sme_payments: enterprises (the paper: 7,500)")
+    parser.add_argument("--drift-day", type=float, help="sme_payments: behaviour drifts from this day on")
     parser.add_argument("--companies", type=int, default=700, help="listed_companies: companies")
     parser.add_argument("--years", type=int, default=12, help="listed_companies: reported years per company")
 
@@ -29,7 +30,7 @@ def _frame(args):
         return frame, f"{len(frame)} rows ({int(frame['isFraud'].sum())} fraud)"
     if args.dataset == "sme_payments":
         from fraudscore_trainer.dataset.simulators.sme_payments import simulate
-        frame = simulate(args.enterprises, seed=args.seed)
+        frame = simulate(args.enterprises, seed=args.seed, drift_day=args.drift_day)
         return frame, (f"{len(frame):,} payments of {args.enterprises:,} enterprises ({frame.is_anomaly.mean():.2%} "
                        f"anomalous, {frame.risk_label.mean():.2%} before distress)")
     from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel

@@ -255,17 +255,3 @@ def _finish(df, ent, sector_names_all, horizon, rng, days):
         "distress_day": np.where(np.isfinite(distress), np.round(distress, 1), np.nan),
     })
     return out[out["day"] < days].reset_index(drop=True)
-
-
-def main(argv=None):
-    import argparse
-    p = argparse.ArgumentParser(description="write a simulated SME payments CSV")
-    p.add_argument("out")
-    p.add_argument("--enterprises", type=int, default=7500, help="the paper's scale: 7,500 SMEs, ~2.85M payments")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--drift-day", type=float, default=None)
-    a = p.parse_args(argv)
-    df = simulate(a.enterprises, seed=a.seed, drift_day=a.drift_day)
-    df.to_csv(a.out, index=False)
-    print(f"wrote {a.out}: {len(df):,} payments of {a.enterprises:,} enterprises, "
-          f"{df.is_anomaly.mean():.2%} anomalous, {df.risk_label.mean():.2%} before distress")
