@@ -94,7 +94,7 @@ def main(argv=None):
     b.add_argument("--no-progress", action="store_true")
     b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
     b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
-    from fraudscore_trainer.dataset.simulators import command as simulator
+    from fraudscore_trainer import simulate as simulator
     s = sub.add_parser("simulate", help="write simulated data: PaySim-compatible payments (default), SME payments or "
                        "listed companies' years")
     simulator.add_arguments(s)
