@@ -236,6 +236,10 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
     else
       view.data = stored ? t->f32()->data() : nullptr;
     view.count = static_cast<size_t>(count);
+    // FlatBuffers' verifier aligns a vector to its 4-byte length only: a crafted file can place float64
+    // values off an 8-byte boundary, where reading them is undefined (a bus error on some ARM cores).
+    if (f64 && view.f64 && reinterpret_cast<uintptr_t>(view.f64) % alignof(double) != 0)
+      return Status::error(FS_ERR_CORRUPT, "tensor '%s' is not 8-byte aligned", view.name.c_str());
     for (size_t i = 0; i < view.count; ++i)
       if (!std::isfinite(f64 ? view.f64[i] : static_cast<double>(view.data[i])))
         return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
