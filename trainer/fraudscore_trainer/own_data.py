@@ -131,7 +131,7 @@ def split_text(description, part):
                  "test": 1 - s.train_share - s.validation_share}[part]
         return f"every row of {share:.0%} of the `{description.key.name}` values"
     t = description.time.name
-    return {"train": f"{t} before {s.train_end}", "val": f"{t} from {s.train_end} to before {s.validation_end}",
+    return {"train": f"rows with {t} before {s.train_end}", "val": f"{t} from {s.train_end} to before {s.validation_end}",
             "test": f"{t} from {s.validation_end} on"}[part]
 
 
@@ -140,15 +140,12 @@ def protocol_name(description):
 
 
 def protocol_text(description):
-    if description.split is None:
-        return ("Train on the first 60% of rows in time order, validate on the next 20%, test on the last 20%, at "
-                "the natural fraud prevalence.")
-    if description.split.by == "key":
-        return (f"Whole `{description.key.name}` values split {description.split.train_share:.0%} train, "
-                f"{description.split.validation_share:.0%} validation, the rest test (those with fraud dealt out "
-                "separately), so validation and test see only unseen keys, at the natural fraud prevalence.")
-    return (f"Train on rows with {split_text(description, 'train')}, validate on {split_text(description, 'val')}, "
-            f"test on {split_text(description, 'test')}, at the natural fraud prevalence.")
+    """The split as one sentence (cards and reports), from split_text's parts."""
+    parts = {k: split_text(description, k) for k in ("train", "val", "test")}
+    text = f"Train on {parts['train']}, validate on {parts['val']}, test on {parts['test']}"
+    if description.split and description.split.by == "key":
+        text += " (keys with fraud dealt out separately, so validation and test see only unseen keys)"
+    return text + ", at the natural fraud prevalence."
 
 
 def run(args, log=print):

@@ -14,10 +14,7 @@ class Split:
 def split_by_time(times):
     """60/20/20 by time (rows in time order): rows with one time value stay in one split."""
     n = len(times)
-    cut1 = np.searchsorted(times, times[int(n * 0.6)], side="left")
-    cut2 = np.searchsorted(times, times[int(n * 0.8)], side="left")
-    rows = np.arange(n)
-    return Split(rows[:cut1], rows[cut1:cut2], rows[cut2:])
+    return split_at(times, times[int(n * 0.6)], times[int(n * 0.8)])
 
 
 def split_at(times, train_end, validation_end):

@@ -21,9 +21,14 @@ def decision_for(p, risk, out_of_range=None):
     """0 approve, 1 step_up, 2 block; a row with features beyond the training range is at least
     step_up, as the core decides it (core/src/risk.cpp)."""
     d = np.where(p >= risk["decision_threshold"], 2, np.where(p >= risk["review_threshold"], 1, 0))
-    if out_of_range is not None:
-        d = np.where((np.asarray(out_of_range) > 0) & (d == 0), 1, d)
-    return d
+    return _at_least_step_up(d, out_of_range)
+
+
+def _at_least_step_up(d, out_of_range):
+    """A row with features beyond the training range is never approved (core/src/risk.cpp)."""
+    if out_of_range is None:
+        return d
+    return np.where((np.asarray(out_of_range) > 0) & (d == 0), 1, d)
 
 
 def expected_decisions(rows, spec, p, risk, out_of_range=None):
@@ -38,10 +43,8 @@ def expected_decisions(rows, spec, p, risk, out_of_range=None):
         segments, count = thresholds.segment_indices(rows[column].astype(str).to_numpy(), vocabulary), len(vocabulary) + 1
     else:
         segments, count = np.zeros(len(p), dtype=np.int64), 1
-    block, review, d = thresholds.run_stream(risk, segments, p, count)
-    if out_of_range is not None:
-        d = np.where((np.asarray(out_of_range) > 0) & (d == 0), 1, d)
-    return d, block
+    block, _, d = thresholds.run_stream(risk, segments, p, count)
+    return _at_least_step_up(d, out_of_range), block
 
 
 def write_decisions(out, rows, spec, p, risk, out_of_range=None):

@@ -134,13 +134,12 @@ def write_golden(path, result, rows):
 
 
 def _remedy_text(result):
-    c = result["imbalance_comparison"]
+    c, chosen = result["imbalance_comparison"], result["imbalance"]
+    other = next(k for k in c if k != chosen)
     pr = lambda k: f"{c[k]['anomaly_pr_auc']:.3f} + {c[k]['risk_pr_auc']:.3f}"
     name = {"weights": "class-weighted cross-entropy", "focal": "focal loss"}
-    return (f"{name[result['imbalance']]} against the imbalance (chosen over "
-            f"{name['focal' if result['imbalance'] == 'weights' else 'weights']}: validation PR-AUC payment + entity "
-            f"{pr(result['imbalance'])} against {pr('focal' if result['imbalance'] == 'weights' else 'weights')} "
-            "after one epoch each)")
+    return (f"{name[chosen]} against the imbalance (chosen over {name[other]}: validation PR-AUC payment + entity "
+            f"{pr(chosen)} against {pr(other)} after one epoch each)")
 
 
 def network_text(result):

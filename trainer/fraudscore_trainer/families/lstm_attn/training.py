@@ -110,14 +110,14 @@ def choose_imbalance(x, idx, rows, ya, yr, val_rows, cfg: LstmAttnTrainConfig, r
     `val_rows` (anomaly + risk, natural prevalence). Returns (remedy, {remedy: {"anomaly_pr_auc", "risk_pr_auc"}})."""
     from fraudscore_trainer.evaluation import metrics
     small = np.sort(rng.choice(rows, min(len(rows), windows), replace=False))
+    pr_auc = lambda y, z: metrics.summary(y, 1 / (1 + np.exp(-z.astype(np.float64))), 0.5)["pr_auc"] \
+        if y.sum() else 0.0
     comparison = {}
     for option in IMBALANCE_REMEDIES:
         brief = replace(cfg, epochs=epochs, imbalance=option, patience=99)
         m, _ = train(x, idx[small], ya[small], yr[small], idx[val_rows], ya[val_rows], yr[val_rows], brief,
                      log=lambda _m: None)
         za, zr, _ = predict(m, x, idx[val_rows])
-        pr_auc = lambda y, z: metrics.summary(y, 1 / (1 + np.exp(-z.astype(np.float64))), 0.5)["pr_auc"] \
-            if y.sum() else 0.0
         comparison[option] = {"anomaly_pr_auc": pr_auc(ya[val_rows], za), "risk_pr_auc": pr_auc(yr[val_rows], zr)}
         log(f"  imbalance {option}: validation PR-AUC anomaly {comparison[option]['anomaly_pr_auc']:.4f}, "
             f"risk {comparison[option]['risk_pr_auc']:.4f}")
