@@ -9,7 +9,7 @@
 //   /pkg/dist/fraudscore-*.wasm    wasm/dist/fraudscore-{simd,baseline}.wasm
 //   /model/crnn-on-device.fsmodel  models/crnn-on-device.fsmodel
 //   /model/trusted-key.pub         keys/fraudscore-test.pub (the public key the page trusts: the TEST key)
-//   /model/validation_curve.json   models/reports/crnn-on-device/validation_curve.json
+//   /model/validation_curve.json   models/crnn-on-device-report/validation_curve.json
 //   /data/sample.csv               examples/transactions.csv
 //
 // Static files are served by `sirv`; every response carries a Content-Security-Policy
@@ -32,7 +32,7 @@ const FILES = {
   'pkg/dist/fraudscore-baseline.wasm': 'wasm/dist/fraudscore-baseline.wasm',
   'model/crnn-on-device.fsmodel': 'models/crnn-on-device.fsmodel',
   'model/trusted-key.pub': 'keys/fraudscore-test.pub',
-  'model/validation_curve.json': 'models/reports/crnn-on-device/validation_curve.json',
+  'model/validation_curve.json': 'models/crnn-on-device-report/validation_curve.json',
   'data/sample.csv': 'examples/transactions.csv',
 };
 

@@ -31,7 +31,7 @@ const CLI = process.env.FRAUDSCORE_CLI || path.join(REPO, 'build/ci/cli/fraudsco
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const MODEL = path.join(REPO, 'models/crnn-on-device.fsmodel');
 const SAMPLE = path.join(REPO, 'examples/transactions.csv'); // what serve.mjs serves as data/sample.csv
-const CURVE = path.join(REPO, 'models/reports/crnn-on-device/validation_curve.json');
+const CURVE = path.join(REPO, 'models/crnn-on-device-report/validation_curve.json');
 const TEST_KEY = path.join(REPO, 'keys/fraudscore-test.pub'); // what serve.mjs serves as model/trusted-key.pub
 const PAYSIM = path.resolve(process.env.FRAUDSCORE_PAYSIM || process.env.FRAUDSCORE_PAYSIM_SAMPLE
   || path.join(REPO, '..', 'shared', 'data', 'paysim_sample_3k.csv'));

@@ -1,4 +1,4 @@
-// Train/serve parity in JavaScript: the trainer's golden vectors (tests/golden/<model>.csv), fed as raw rows
+// Train/serve parity in JavaScript: the trainer's golden vectors (models/manifest.json's golden files), fed as raw rows
 // in order to a fresh session with the model's default thresholds (as tests/parity/golden_parity.cpp does),
 // agree within 1e-5 on probability, raw probability, attention, enterprise risk, applied threshold and reason
 // contributions; valid steps, grades and reason codes equal (codes may differ only where contributions tie);

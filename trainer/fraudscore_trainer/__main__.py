@@ -34,7 +34,7 @@ def _build(args, defaults):
         description = (f"Simulated by the trainer's PaySim-compatible simulator (`paysim_sim`, seed {args.seed}): "
                        f"{len(df):,} rows, {int(df.isFraud.sum()):,} fraud ({df.isFraud.mean():.3%}).")
     print(f"data: {description}", flush=True)
-    for variant in (VARIANTS if args.variant == "all" else [args.variant]):
+    for variant in (VARIANTS if args.variant == "all" else [args.variant or "paper"]):
         build_variant(df, variant, args, description, fp, log=lambda m: print(m, flush=True))
     print(f"done in {time.time() - started:.0f} s", flush=True)
 
@@ -67,10 +67,14 @@ def main(argv=None):
     d.add_argument("--time", help="the time column that orders rows")
     d.set_defaults(func=_describe)
     b = sub.add_parser("build", help="train, evaluate and export a model: from a dataset description "
-                       "(--description, --family, --out, --name), or the shipped PaySim crnn variants")
+                       "(--description, --family, --out, --name), or the UPI Sentinel paper's PaySim crnn (--variant)")
     from fraudscore_trainer import own_data
     own_data.add_arguments(b)
-    b.add_argument("--variant", choices=["paper", "on-device", "all"], default="all")
+    b.add_argument("--variant", choices=["paper", "on-device", "all"], default=None,
+                   help="without --description (default paper): the paper's crnn on every PaySim column in a global window, under "
+                   "the honest and the paper's protocol (models/crnn-paper.*); on-device: the same recipe on the "
+                   "inputs of descriptions/paysim_on_device.toml, for comparison (the shipped crnn-on-device is "
+                   "built from that description)")
     src = b.add_mutually_exclusive_group()
     src.add_argument("--data", help="a real PaySim CSV (the public release's columns); with --description, a "
                      "file in the description's schema read instead of its [data] files")
@@ -90,7 +94,8 @@ def main(argv=None):
     b.add_argument("--golden-dir", default=str(REPO / "tests/golden"))
     b.add_argument("--reports-dir", default=str(REPO / "models/reports"))
     b.add_argument("--checkpoints", default=str(REPO / "build/checkpoints"),
-                   help="resumable per-epoch checkpoints ('' to disable)")
+                   help="resumable per-epoch checkpoints ('' to disable; build --description keeps them only "
+                   "when this is given: a rerun of the same build resumes, or only evaluates and exports again)")
     b.add_argument("--no-progress", action="store_true")
     b.add_argument("--signing-key", help="sign the model files with this Ed25519 key file (see `sign`)")
     b.set_defaults(func=lambda a: _build(a, {x.dest: x.default for x in b._actions}))
@@ -114,11 +119,6 @@ def main(argv=None):
         if command.startswith("build-"):
             p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
-    from fraudscore_trainer import stamp_ranges
-    r = sub.add_parser("stamp-ranges", help="write the training ranges (schema 1.2) into model files without "
-                       "retraining (regenerates the training rows from each file's provenance; re-signs)")
-    stamp_ranges.add_arguments(r)
-    r.set_defaults(func=stamp_ranges.run)
     from fraudscore_trainer.modelfile import signing
     g = sub.add_parser("sign", help="sign model files with an Ed25519 key (keeps earlier signatures: key rotation)")
     signing.add_arguments(g)

@@ -5,6 +5,7 @@ model file -> golden vectors -> report -> model card, all under --out.
 
 `fraudscore-train build --description data.toml --family crnn --out DIR --name NAME`
 """
+import copy
 import datetime
 import json
 import platform
@@ -17,6 +18,7 @@ import numpy as np
 from fraudscore_trainer import __version__, families
 from fraudscore_trainer.evaluation import metrics
 from fraudscore_trainer.evaluation import operating_point
+from fraudscore_trainer.evaluation import validation_curve
 from fraudscore_trainer.reports import report
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.modelfile import golden as golden_rows
@@ -42,6 +44,10 @@ def add_arguments(p):
     g.add_argument("--out", help="folder for NAME.fsmodel, NAME.md, NAME.golden.csv, NAME-report/")
     g.add_argument("--name", help="model name (letters, digits, '-', '_', '.')")
     g.add_argument("--max-rows", type=int, default=0, help="use only the first N rows in time order (0: all)")
+    g.add_argument("--golden-rows", type=int, default=GOLDEN_ROWS, help="test rows scored into NAME.golden.csv, "
+                   f"the core's parity check (default {GOLDEN_ROWS})")
+    g.add_argument("--holdout", help="a labelled file in the description's schema (a later month, another "
+                   "region) that the finished model scores as one fresh stream; its figures go into the card")
     g.add_argument("--force", action="store_true", help="overwrite NAME's files in --out if they exist")
     g.add_argument("--threshold", default="max_f1", help="how the block threshold is chosen on validation: max_f1 "
                    "(default), alert_rate:R (block about a share R of payments), recall:R (catch at least R of "
@@ -71,7 +77,7 @@ def prepare(args, log):
     DataError or BuildError with a plain message."""
     description = load(args.description)
     if getattr(args, "data", None):   # the same schema in another file: the description's files replaced
-        description.files = [str(Path(args.data).resolve())]
+        description.files = [str(Path(args.data).absolute())]
     family = families.get(args.family)
     if description.window_mode not in family.window_modes:
         raise BuildError(f"family {family.name} trains windows {', '.join(family.window_modes)}; the description "
@@ -161,20 +167,54 @@ def run(args, log=print):
         _add_dynamic_thresholds(description, data, result, log)
     data_text = (f"{', '.join(p.name for p in description.paths())}: {len(data):,} rows, {int(data.y.sum()):,} "
                  f"fraud ({data.y.mean():.2%}), described by `{Path(args.description).name}`.")
+    if args.holdout:
+        result["holdout"] = _score_holdout(args.holdout, description, family, result, log)
     provenance = _provenance(args, description, data, result, data_text)
     model_bytes = family.model_bytes(args.name, f"{family.name} trained on {description.name}", result, provenance)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     signing.write_model(paths["model"], model_bytes, args.signing_key)
     log(f"wrote {paths['model']} ({len(model_bytes):,} bytes)")
-    rows = golden_rows.select_rows(data.frame, spec, split.test, GOLDEN_ROWS, args.seed, labels=data.y)
+    rows = golden_rows.select_rows(data.frame, spec, split.test, args.golden_rows, args.seed, labels=data.y)
     n = family.write_golden(paths["golden"], result, data.frame.iloc[rows].reset_index(drop=True))
     log(f"wrote {paths['golden']} ({n} rows)")
     _write_report(paths["report"], args, family, description, result, data_text)
+    split = result["split"]
+    validation_curve.write_json(paths["report"] / validation_curve.FILE_NAME, validation_curve.curve(
+        args.name, validation_curve.checksum_hex(model_bytes), result["y"][split.val], result["p_val"],
+        result["risk"]["review_threshold"], result["risk"]["decision_threshold"], _rebuild_command(args)))
     _write_card(paths, args, family, description, data, result, data_text, len(model_bytes))
     log(f"wrote {paths['report'] / 'report.md'} and {paths['card']}")
     log(f"done in {time.time() - started:.0f} s")
     return result
+
+
+def _score_holdout(path, description, family, result, log):
+    """--holdout: another labelled file in the description's schema, read as strictly as the training data and
+    scored by the finished model the way the core serves it (one fresh stream, windows from that file only)."""
+    held = copy.copy(description)
+    held.files = [str(Path(path).absolute())]
+    data = read(held)
+    for w in data.warnings:
+        log(f"warning: --holdout {Path(path).name}: {w}")
+    if data.y.min() == data.y.max():
+        raise DataError(f"--holdout {path}: every row is {'fraud' if data.y[0] else 'legitimate'}; the figures "
+                        "need both")
+    p = family.probabilities(result, data.frame)
+    summary = metrics.summary(data.y, p, result["risk"]["decision_threshold"])
+    summary.update(file=Path(path).name, fingerprint=data.fingerprint)
+    log(f"holdout {Path(path).name}: {len(data):,} rows, {int(data.y.sum())} fraud: ROC-AUC {summary['roc_auc']:.4f}, "
+        f"PR-AUC {summary['pr_auc']:.4f}, F1 {summary['f1']:.4f}")
+    return summary
+
+
+def _holdout_text(family, result):
+    h = result.get("holdout")
+    if not h:
+        return ""
+    return (f"`{h['file']}` ({h['n']:,} rows, {h['positives']:,} fraud; SHA-256 `{h['fingerprint'][:16]}…`), scored "
+            "by this model file as one fresh stream (each row's window holds only that file's earlier rows), at the "
+            "model's block threshold:\n\n" + table([(f"{family.name} (ours)", h)]))
 
 
 def _add_dynamic_thresholds(description, data, result, log):
@@ -218,6 +258,8 @@ def _provenance(args, description, data, result, data_text):
                   python=platform.python_version(),
                   description_text=Path(args.description).read_text(encoding="utf-8"))
     pairs = report.metrics_for_model_file(result["test"], "time_split")
+    if "holdout" in result:
+        pairs += report.metrics_for_model_file(result["holdout"], "holdout")
     return {"trainer_version": __version__,
             "created_utc": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
             "data_fingerprint": data.fingerprint, "data_description": data_text, "seed": args.seed,
@@ -248,7 +290,7 @@ def _write_report(folder: Path, args, family, description, result, data_text):
         if result["y"][split.test].sum() else None,
         "plots": plots.report_plots(result, folder, f"{family.name} (ours)")
         if result["y"][split.test].sum() else {},
-        "extra_sections": [],
+        "extra_sections": [("Holdout file", _holdout_text(family, result))] if "holdout" in result else [],
     }
     report.write_report(folder / "report.md", context)
 
@@ -272,23 +314,24 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         f"A `{family.name}` model ({family.summary}) trained on `{description.name}` with the trainer's "
         f"own-data path.\n",
         "## Use\n",
-        f"`fraudscore score {paths['model'].name} transactions.csv` — the CSV needs the columns "
+        f"`fraudscore score {paths['model'].name} rows.csv` — the CSV needs the columns "
         + ", ".join(f"`{c.name}`" for c in spec.columns) + "; other columns are ignored. "
         f"Each row is scored on {window}, oldest first; send rows in time order.\n",
         "## Data\n",
-        f"{data_text}\n\nTraining data fingerprint (SHA-256): `{data.fingerprint}`. Model file: {size:,} bytes.\n",
+        f"{data_text}\n\n" + (f"Source: {description.source}\n\n" if description.source else "")
+        + f"Training data fingerprint (SHA-256): `{data.fingerprint}`. Model file: {size:,} bytes.\n",
         "## Known at decision time\n",
         "The model reads only columns the description marks `known_at_decision = true`: "
         + ", ".join(f"`{c.name}`" for c in description.features()) + ".\n"
         + ("Never read (known only after the payment): " + ", ".join(f"`{c.name}`" for c in excluded) + ".\n"
            if excluded else "No column is marked as known only after the payment.\n"),
-        "## Features\n", features_table(spec),
+        "## Features\n", features_table(spec, {c.name: c.note for c in description.columns.values() if c.note}),
         f"\nInput ranges: {ranged} of {len(spec.features)} features carry their training range; a value beyond it "
         f"(widened by {spec.range_margin:g} of its width) is clipped, counted in `out_of_range` and never "
         "approved without a look.\n",
         "## Network\n", family.network_text(result) + "\n",
         f"## Evaluation — {protocol_name(description)}\n",
-        f"{protocol_text(description)} {result['test']['positives']} fraud in {result['test']['n']:,} test "
+        f"{protocol_text(description)} {result['test']['positives']:,} fraud in {result['test']['n']:,} test "
         "rows.\n\n",
         table(_comparison_rows(family, result)),
         "\n## Operating point\n",
@@ -303,17 +346,28 @@ def _write_card(paths, args, family, description, data, result, data_text, size)
         "\n## Known limits\n",
         "- Probabilities are calibrated (Platt scaling) at the validation split's prevalence; recalibrate if the "
         "fraud rate in service differs.\n"
-        "- Figures come from one time-ordered split of this data; check them on later data before relying on "
-        "the thresholds.\n",
-        f"\nFull report: [{paths['report'].name}/report.md]({paths['report'].name}/report.md).\n",
+        f"- Figures come from one split of this data ({protocol_name(description)}); check them on later data "
+        "before relying on the thresholds.\n",
+        f"\nFull report: [{paths['report'].name}/report.md]({paths['report'].name}/report.md); the validation "
+        f"curve at every threshold: [{paths['report'].name}/{validation_curve.FILE_NAME}]"
+        f"({paths['report'].name}/{validation_curve.FILE_NAME}).\n",
         "\n## Rebuild\n",
-        f"```\nfraudscore-train build --description {args.description} --family {family.name} --out {args.out} "
-        f"--name {args.name} --epochs {args.epochs} --max-windows {args.max_windows} --seed {args.seed}"
-        + (f" --max-rows {args.max_rows}" if args.max_rows else "") + (f" --data {args.data}" if args.data else "")
-        + (f" --threshold {args.threshold}" if args.threshold != "max_f1" else "") + "\n```\n",
+        f"```\n{_rebuild_command(args)}\n```\n",
     ]
+    if "holdout" in result:
+        at = parts.index("\n## Thresholds and bands\n")
+        parts[at:at] = ["\n## Holdout file\n", _holdout_text(family, result)]
     text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
     paths["card"].write_text(blank_line_before_headings(text), encoding="utf-8")
+
+
+def _rebuild_command(args):
+    options = [("--max-rows", args.max_rows, 0), ("--data", args.data, None), ("--holdout", args.holdout, None),
+               ("--threshold", args.threshold, "max_f1"), ("--golden-rows", args.golden_rows, GOLDEN_ROWS),
+               ("--signing-key", args.signing_key, None)]
+    return (f"fraudscore-train build --description {args.description} --family {args.family} --out {args.out} "
+            f"--name {args.name} --epochs {args.epochs} --max-windows {args.max_windows} --seed {args.seed}"
+            + "".join(f" {flag} {value}" for flag, value, default in options if value != default))
 
 
 def main_build(args, parser_defaults):
@@ -325,6 +379,8 @@ def main_build(args, parser_defaults):
     if clash:
         raise SystemExit(f"fraudscore-train: error: {', '.join(clash)} belong to the PaySim build, not to "
                          "build --description")
+    if args.checkpoints == parser_defaults["checkpoints"]:
+        args.checkpoints = ""    # a user's build keeps checkpoints only where --checkpoints says
     try:
         args.policy = operating_point.parse(args.threshold)
     except ValueError as e:

@@ -2,6 +2,7 @@
 `describe`, and a crnn trained end to end from a description of the Sparkov
 card transactions (a schema unlike PaySim's), scored by the C++ core."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ SHARED = TRAINER.parents[1] / "shared" / "data"
 SPARKOV = SHARED / "sparkov_cards_2023.csv.gz"
 
 from tests.core_tools import core_tool  # noqa: E402
+from fraudscore_trainer.evaluation import validation_curve
 from fraudscore_trainer.features import spec as feat
 from fraudscore_trainer.dataset import DataError, DescriptionError, from_dict, load, read
 from fraudscore_trainer.dataset.describe import draft  # noqa: E402
@@ -97,6 +99,7 @@ class DescriptionChecks(unittest.TestCase):
         self._error(lambda d: d["columns"]["amount"].update(type="text"), "'text' is not one of")
         self._error(lambda d: d["columns"]["amount"].update(min="zero"), "'zero' is not a number")
         self._error(lambda d: d.pop("version"), "version = 1 is required")
+        self._error(lambda d: d["data"].update(source=3), "[data] source")
         self._error(lambda d: d["window"].update(length=0), "outside 1..512")
         self._error(lambda d: d.update(derived=[{"name": "x", "op": "difference", "a": "amount", "b": "nope"}]),
                     "no described column 'nope'")
@@ -232,6 +235,8 @@ class DataChecks(unittest.TestCase):
         data = self._read(text, lambda d: d["columns"].update(
             when={"role": "time", "format": "%Y-%m-%d %H:%M:%S"}) or d["columns"].pop("ts"))
         self.assertEqual(data.time[1] - data.time[0], 86400.0)
+        # A text time orders the rows; the scorer reads numbers, so the model does not ask for it.
+        self.assertNotIn("when", [c.name for c in build_spec(data.description, data.frame.iloc[:4]).columns])
         self._error(text.replace("2024-01-03", "2024-13-03"), "is not a time in format",
                     lambda d: d["columns"].update(when={"role": "time", "format": "%Y-%m-%d %H:%M:%S"})
                     or d["columns"].pop("ts"))
@@ -243,7 +248,9 @@ class DataChecks(unittest.TestCase):
     def test_the_spec_reads_only_known_columns_and_buckets_unseen_categories(self):
         data = self._read(ROWS)
         spec = build_spec(data.description, data.frame.iloc[:4])
-        self.assertEqual([c.name for c in spec.columns], ["card", "amount", "kind"])   # never 'settled'
+        # never 'settled'; the numeric time although no feature reads it: clients send it, rows are ordered by it
+        self.assertEqual([c.name for c in spec.columns], ["card", "ts", "amount", "kind"])
+        self.assertEqual(spec.time_column, "ts")
         kind = spec.column("kind")
         self.assertEqual(kind.vocabulary[-1], UNKNOWN)
         self.assertNotIn("atm", kind.vocabulary)                  # 'atm' is only after the training rows
@@ -362,6 +369,28 @@ class Describe(unittest.TestCase):
 
 
 
+class GoldenRows(unittest.TestCase):
+    def test_the_same_build_picks_the_same_golden_rows(self):
+        """The rows do not depend on Python's per-process string hashing (a set's order did)."""
+        code = textwrap.dedent("""
+            import numpy as np, pandas as pd
+            from fraudscore_trainer.features import spec as feat
+            from fraudscore_trainer.modelfile.golden import select_rows
+            keys = [f"card{i % 40}" for i in range(400)]
+            frame = pd.DataFrame({"card": keys})
+            spec = feat.Spec([feat.Column("card", feat.IDENTIFIER)], [], window_length=3, window_mode=feat.WINDOW_PER_KEY,
+                             key_column="card")
+            labels = np.array([int(i % 37 == 0) for i in range(400)])
+            print(list(select_rows(frame, spec, np.arange(400), 60, 7, labels=labels)))
+            """)
+        picked = [subprocess.run([sys.executable, "-c", code], cwd=TRAINER, capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2", "3")]
+        for run in picked:
+            self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(picked[0].stdout, picked[1].stdout)
+        self.assertEqual(picked[0].stdout, picked[2].stdout)
+
+
 class BuildFromDescription(unittest.TestCase):
     """The shipped Sparkov description -> a tiny crnn -> the core scores it like the trainer."""
 
@@ -380,10 +409,26 @@ class BuildFromDescription(unittest.TestCase):
             self.skipTest("build the core first (golden_parity and fraudscore binaries not found)")
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out"
-            run = self._build(out)
+            # A later stretch of the same file as the holdout: scored by the finished model, in the card.
+            later = pd.read_csv(SPARKOV, skiprows=range(1, 30001), nrows=6000)
+            later.to_csv(Path(tmp) / "later.csv", index=False)
+            checkpoints = ("--checkpoints", str(Path(tmp) / "ck"))
+            run = self._build(out, "--holdout", str(Path(tmp) / "later.csv"), *checkpoints)
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             model, golden = out / "sparkov-tiny.fsmodel", out / "sparkov-tiny.golden.csv"
             card = (out / "sparkov-tiny.md").read_text()
+            self.assertIn("## Holdout file", card)
+            self.assertRegex(card, r"`later.csv` \(6,000 rows, \d+ fraud; SHA-256")
+            self.assertIn("--holdout " + str(Path(tmp) / "later.csv"), card)
+            curve = json.loads((out / "sparkov-tiny-report" / "validation_curve.json").read_text())
+            self.assertEqual(curve["model"], "sparkov-tiny")
+            self.assertEqual(curve["model_checksum"], validation_curve.checksum_hex(model.read_bytes()))
+            marks = {m for point in curve["points"] for m in point.get("mark", "").split("+") if m}
+            self.assertEqual(marks, {"review", "block"})
+            regen = subprocess.run([sys.executable, "-m", "fraudscore_trainer", "validation-curve", str(model)],
+                                   cwd=TRAINER, capture_output=True, text=True)   # for the paper builder's files
+            self.assertIn("was built from a dataset description: its build wrote the curve", regen.stderr)
+            self.assertNotIn("Traceback", regen.stderr)
             self.assertIn("## Known at decision time", card)
             # The description's history features, computed by the core from each card's window.
             self.assertIn("| since_previous | unix_time − unix_time of the key's previous row", card)
@@ -420,6 +465,12 @@ class BuildFromDescription(unittest.TestCase):
             self.assertNotEqual(again.returncode, 0)
             self.assertIn("would overwrite", again.stderr)
             self.assertNotIn("Traceback", again.stderr)
+            # With --checkpoints, a rerun resumes after the last epoch: the same network, scored the same.
+            before = golden.read_text()
+            again = self._build(out, "--force", *checkpoints)
+            self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+            self.assertIn("resumed from", again.stdout)
+            self.assertEqual(golden.read_text(), before)
 
     def test_user_errors_are_plain(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -459,11 +510,19 @@ class EveryFamily(unittest.TestCase):
         _require_sparkov(self)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
-            run = _build(TRAINER / "descriptions/sparkov_cards.toml", "lstm_attn", out, "cards-la", "--epochs",
-                              "1", "--max-windows", "1500", "--max-rows", "6000")
+            options = ("--epochs", "1", "--max-windows", "1500", "--max-rows", "6000",
+                       "--checkpoints", str(out / "ck"))
+            run = _build(TRAINER / "descriptions/sparkov_cards.toml", "lstm_attn", out, "cards-la", *options)
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
             self.assertIn("entity risk", (out / "cards-la.md").read_text())
             _parity(self, out, "cards-la", 100)
+            # The finished training is kept: a rerun only evaluates and exports, to the same golden rows.
+            golden = (out / "cards-la.golden.csv").read_text()
+            again = _build(TRAINER / "descriptions/sparkov_cards.toml", "lstm_attn", out, "cards-la", "--force",
+                           *options)
+            self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+            self.assertIn("training finished, evaluating and exporting again", again.stdout)
+            self.assertEqual((out / "cards-la.golden.csv").read_text(), golden)
 
     def test_the_paysim_description_gives_the_on_device_inputs(self):
         paysim = SHARED / "paysim_sample_3k.csv"
@@ -544,6 +603,7 @@ class ShippedDescriptions(unittest.TestCase):
             card = (tmp / "sme.md").read_text()
             self.assertIn("Train on rows with day before 240, validate on day from 240 to before 300", card)
             self.assertIn("Dynamic thresholds per value of `sector`", card)
+            self.assertIn("Source: `fraudscore-train simulate --dataset sme_payments --seed 7", card)
             golden = pd.read_csv(tmp / "sme.golden.csv")
             self.assertGreater(golden["expected_threshold"].nunique(), 10)   # the thresholds move as rows arrive
             _parity(self, tmp, "sme", 100)
@@ -558,6 +618,9 @@ class ShippedDescriptions(unittest.TestCase):
             card = (tmp / "listed.md").read_text()
             self.assertIn("so validation and test see only unseen keys", card)
             self.assertIn("| gross_margin |", card)
+            # The description's notes say what each indicator means.
+            self.assertIn("| current_ratio | value of current_ratio |", card)
+            self.assertIn("| current assets / current liabilities |", card)
             _parity(self, tmp, "listed", 20)
 
 

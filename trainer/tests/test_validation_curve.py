@@ -5,6 +5,7 @@ import unittest
 from pathlib import Path
 
 
+from fraudscore_trainer.evaluation import validation_curve as ev
 from fraudscore_trainer.families.crnn import validation_curve as vc
 
 # Ten rows, four fraud. Probabilities and labels, highest first:
@@ -15,7 +16,7 @@ Y = [0, 0, 0, 0, 1, 0, 1, 0, 1, 1]
 
 class CurvePoints(unittest.TestCase):
     def setUp(self):
-        self.points = vc.curve_points(Y, P, review_threshold=0.25, block_threshold=0.65)
+        self.points = ev.curve_points(Y, P, review_threshold=0.25, block_threshold=0.65)
         self.at = {pt["threshold"]: pt for pt in self.points}
 
     def test_grid_plus_marked_thresholds_sorted(self):
@@ -51,12 +52,12 @@ class CurvePoints(unittest.TestCase):
                                         "flagged": 0, "true_positives": 0})
 
     def test_coinciding_thresholds_are_one_point(self):
-        points = vc.curve_points(Y, P, review_threshold=0.5, block_threshold=0.5)
+        points = ev.curve_points(Y, P, review_threshold=0.5, block_threshold=0.5)
         self.assertEqual(len(points), 201)
         self.assertEqual([pt["mark"] for pt in points if "mark" in pt], ["review+block"])
 
     def test_exact_thresholds_kept(self):
-        points = vc.curve_points(Y, P, review_threshold=0.123456789, block_threshold=0.5)
+        points = ev.curve_points(Y, P, review_threshold=0.123456789, block_threshold=0.5)
         self.assertEqual(len(points), 202)
         at = {pt["threshold"]: pt for pt in points}
         self.assertEqual(at[0.123456789]["mark"], "review")  # full precision, between 0.12 and 0.125
@@ -72,9 +73,9 @@ class CurvePoints(unittest.TestCase):
 
 class JsonAndCard(unittest.TestCase):
     def test_json_layout_and_card_section(self):
-        data = vc.curve("crnn-x", "0123456789abcdef", Y, P, 0.25, 0.65, "cmd")
+        data = ev.curve("crnn-x", "0123456789abcdef", Y, P, 0.25, 0.65, "cmd")
         with tempfile.TemporaryDirectory() as tmp:
-            path = vc.write_json(Path(tmp) / "r" / "validation_curve.json", data)
+            path = ev.write_json(Path(tmp) / "r" / "validation_curve.json", data)
             back = json.loads(path.read_text())
             self.assertEqual(back, json.loads(json.dumps(data)))
             self.assertEqual(list(back)[:8], ["model", "model_checksum", "split", "rows", "positives",
@@ -99,13 +100,13 @@ class JsonAndCard(unittest.TestCase):
         from fraudscore_trainer.modelfile import signing
         # The shipped file is a signed envelope: the checksum is the model's inside it.
         blob = signing.model_bytes(Path(__file__).resolve().parents[2].joinpath("models/crnn-on-device.fsmodel"))
-        digest = vc.checksum_hex(blob)
+        digest = ev.checksum_hex(blob)
         self.assertRegex(digest, r"^[0-9a-f]{16}$")
         self.assertEqual(int(digest, 16), int.from_bytes(blob[export.checksum_offset(blob):][:8], "little"))
         broken = bytearray(blob)
         broken[-1] ^= 1
         with self.assertRaises(ValueError):
-            vc.checksum_hex(bytes(broken))
+            ev.checksum_hex(bytes(broken))
 
 
 if __name__ == "__main__":

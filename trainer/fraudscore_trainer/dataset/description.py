@@ -16,6 +16,7 @@ FORMAT_VERSION = 1
 ROLES = ("feature", "key", "time", "label", "entity_label", "ignored")
 TYPES = ("numeric", "categorical", "identifier")
 TIME_FORMATS = ("step", "unix_seconds", "unix_milliseconds", "iso8601")  # or a strftime pattern (has a '%')
+NUMERIC_TIME_FORMATS = ("step", "unix_seconds", "unix_milliseconds")    # the scorer reads these as numbers
 TRANSFORMS = ("none", "log1p")
 UNKNOWN_POLICIES = ("bucket", "refuse")
 WINDOW_MODES = ("per_key", "global")
@@ -94,6 +95,7 @@ class Description:
     window_length: int = 10
     window_mode: str = "per_key"
     delimiter: str = ","
+    source: str = ""                                    # where the files come from (shown in the model card)
     derived: List[DerivedFeature] = field(default_factory=list)
     base_dir: Path = field(default_factory=Path.cwd)   # where relative file names start
     split: Optional["SplitDescription"] = None          # None: 60/20/20 of the rows in time order
@@ -323,7 +325,7 @@ def from_dict(data: dict, base_dir: Path = None) -> Description:
     source = data.get("data")
     if not isinstance(source, dict) or "files" not in source:
         raise DescriptionError("[data]: files = [\"transactions.csv\"] is required")
-    _check_fields(source, {"files", "delimiter"}, "[data]")
+    _check_fields(source, {"files", "delimiter", "source"}, "[data]")
     files = source["files"]
     if isinstance(files, str):
         files = [files]
@@ -345,7 +347,7 @@ def from_dict(data: dict, base_dir: Path = None) -> Description:
     _one_of(mode, WINDOW_MODES, "[window] mode")
     derived = [_derived(i, t, columns) for i, t in enumerate(data.get("derived", []))]
     d = Description(name=data["name"], files=list(files), columns=columns, window_length=length, window_mode=mode,
-                    delimiter=delimiter, derived=derived, base_dir=base_dir or Path.cwd(),
+                    delimiter=delimiter, source=_typed(source.get("source", ""), str, "[data] source"), derived=derived, base_dir=base_dir or Path.cwd(),
                     split=_split(data.get("split"), columns),
                     dynamic_thresholds=_dynamic(data.get("dynamic_thresholds"), columns))
     _check_roles(d)

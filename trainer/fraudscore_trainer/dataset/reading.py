@@ -9,7 +9,7 @@ from typing import List
 import numpy as np
 import pandas as pd
 
-from fraudscore_trainer.dataset.description import Description, DescriptionError
+from fraudscore_trainer.dataset.description import NUMERIC_TIME_FORMATS, Description, DescriptionError
 
 
 class DataError(ValueError):
@@ -168,8 +168,7 @@ def read(d: Description) -> Dataset:
             out[c.name] = _text(frame, c.name, True, "key column")
         elif c.role == "time":
             # The scorer reads a numeric time as it is; a text time orders rows only (the model keeps none of it).
-            out[c.name] = _numbers(frame, c.name, True) if c.format in ("step", "unix_seconds",
-                                                                       "unix_milliseconds") else frame[c.name]
+            out[c.name] = _numbers(frame, c.name, True) if c.format in NUMERIC_TIME_FORMATS else frame[c.name]
     y = _labels(frame, d.label)
     entity_y = _labels(frame, d.entity_label) if d.entity_label else None
     warnings = []

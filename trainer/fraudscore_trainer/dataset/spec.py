@@ -4,7 +4,7 @@ from them, and the window. Vocabularies come from the training rows only."""
 import pandas as pd
 
 from fraudscore_trainer.features import spec as feat
-from fraudscore_trainer.dataset.description import SECONDS_PER_DAY, Description
+from fraudscore_trainer.dataset.description import NUMERIC_TIME_FORMATS, SECONDS_PER_DAY, Description
 
 UNKNOWN = "__unknown__"   # the vocabulary entry unseen (and missing) categories map to
 MAX_ONE_HOT = 16          # categorical columns with at most this many entries are one-hot encoded
@@ -109,9 +109,13 @@ def build_spec(description: Description, train: pd.DataFrame) -> feat.Spec:
         f.reason_code = d.name     # a reason names the derived feature, not its first column
         f.reason_text = f"{d.name} is unusual"
         features.append(f)
+    time = description.time
+    if time is not None and time.format in NUMERIC_TIME_FORMATS:
+        # The scorer reads a numeric time column even when no feature does: the rows a client sends carry it,
+        # and they are ordered by it. A text time orders the training rows only (the core reads numbers).
+        columns.setdefault(time.name, feat.Column(time.name, feat.TIME, missing_allowed=False))
     order = list(description.columns)   # columns in the order the description lists them
     ordered = sorted(columns.values(), key=lambda col: order.index(col.name))
-    time = description.time
     return feat.Spec(ordered, features, window_length=description.window_length,
                      window_mode=feat.WINDOW_PER_KEY if key is not None else feat.WINDOW_GLOBAL,
                      key_column=key.name if key is not None else None,

@@ -32,6 +32,9 @@ class Family:
     write_golden: Callable
     # network_text(result) -> one paragraph for the model card
     network_text: Callable
+    # probabilities(result, rows_frame) -> calibrated probability of every row, scored as one fresh stream
+    # (windows from these rows only), as the core scores them: --holdout files
+    probabilities: Callable
     # check_description(description) raises FamilyError before any data is read
     check_description: Callable = _any_description
 

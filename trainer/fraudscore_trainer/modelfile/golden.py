@@ -2,7 +2,8 @@
 family's writer shares (the decision and band rules, which rows to pick); each family writes its
 own expectations (families/<name>/).
 
-One CSV per model under tests/golden/, read by every test runner (native,
+One CSV per model (NAME.golden.csv beside the model file; models/manifest.json says where each
+shipped model's is), read by every test runner (native,
 WebAssembly, ARM under emulation): the model's input columns as raw values,
 then expected_probability, expected_raw_probability, expected_decision,
 expected_band, expected_valid_steps and expected_attention (one weight per
@@ -76,9 +77,9 @@ def select_rows(df, spec, rows, count, seed, labels=None):
     sub = df.iloc[rows]
     key = sub[spec.key_column]
     sizes = key.map(key.value_counts())
-    victims = set(key[labels[rows] == 1])
+    victims = list(dict.fromkeys(key[labels[rows] == 1]))   # in order of appearance: a set's order changes per run
     rng = np.random.default_rng(seed)
-    accounts = list(victims) + list(rng.permutation(key[sizes >= 3].unique()))
+    accounts = victims + list(rng.permutation(key[sizes >= 3].unique()))
     chosen, total = [], 0
     counts = key.value_counts()
     for a in dict.fromkeys(accounts):

@@ -28,13 +28,21 @@ def history_section(history):
     return "\n".join(lines) + "\n"
 
 
-def features_table(spec):
-    lines = ["| feature | computed as | log1p | clip | mean | std |", "|---|---|---|---|---|---|"]
+def features_table(spec, notes=None):
+    """One row per feature; with `notes` (column name -> the description's note), a column saying what the
+    column a feature reads as it is means."""
+    notes = notes or {}
+    meaning = lambda f: notes.get(f.a, "") if f.op in (OP_VALUE, OP_ONE_HOT, OP_CATEGORY_INDEX) \
+        else ""
+    shown = any(meaning(f) for f in spec.features)
+    lines = ["| feature | computed as | log1p | clip | mean | std |" + (" meaning |" if shown else ""),
+             "|---|---|---|---|---|---|" + ("---|" if shown else "")]
     for f in spec.features:
         what = _OPS[f.op].format(a=f.a, b=f.b, p=f.parameter, t=f.text)
         clip = " ".join(([f"≥ {f.clip_min:g}"] if not math.isnan(f.clip_min) else []) +
                         ([f"≤ {f.clip_max:g}"] if not math.isnan(f.clip_max) else []))
-        lines.append(f"| {f.name} | {what} | {'yes' if f.log1p else ''} | {clip} | {f.mean:.6g} | {f.std:.6g} |")
+        lines.append(f"| {f.name} | {what} | {'yes' if f.log1p else ''} | {clip} | {f.mean:.6g} | {f.std:.6g} |"
+                     + (f" {meaning(f)} |" if shown else ""))
     return "\n".join(lines) + "\n"
 
 

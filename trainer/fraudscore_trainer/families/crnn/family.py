@@ -4,6 +4,7 @@ from fraudscore_trainer.modelfile import export
 from fraudscore_trainer.families.crnn import golden
 from fraudscore_trainer.families.crnn.pipeline import run_spec
 from fraudscore_trainer.families.crnn.training import TrainConfig
+from fraudscore_trainer.families.torch_parts import checkpoint_path
 from fraudscore_trainer.families import Family, register
 
 
@@ -11,7 +12,7 @@ def fit(data, spec, split, options, log):
     cfg = TrainConfig(epochs=options.epochs, seed=options.seed, progress=not options.no_progress,
                       threads=options.threads)
     return run_spec(data.frame, spec, data.y, split, cfg, tag=options.name, max_windows=options.max_windows, log=log,
-                    policy=options.policy)
+                    policy=options.policy, checkpoint=checkpoint_path(options, data, "crnn.pt"))
 
 
 def model_bytes(name, description_text, result, provenance):
@@ -24,6 +25,10 @@ def write_golden(path, result, rows):
     return golden.write_golden(path, result["model"], result["spec"], result["risk"], rows)
 
 
+def probabilities(result, rows):
+    return golden.expected_outputs(result["model"], result["spec"], result["risk"], rows)[1]
+
+
 def network_text(result):
     c = result["model"].config
     return (f"Causal Conv1D({c['conv_filters']}, kernel {c['conv_kernel']}) + ReLU → BiLSTM({c['lstm_hidden']} per "
@@ -34,4 +39,5 @@ def network_text(result):
 
 FAMILY = register(Family(name="crnn", summary="Conv1D + BiLSTM + attention over each row's window (UPI Sentinel)",
                          window_modes=("per_key", "global"), fit=fit, model_bytes=model_bytes,
-                         write_golden=write_golden, network_text=network_text))
+                         write_golden=write_golden, network_text=network_text,
+                         probabilities=probabilities))

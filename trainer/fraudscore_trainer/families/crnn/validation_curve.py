@@ -1,28 +1,17 @@
-"""The validation curve of a crnn model: precision, recall and alert rate over a
-grid of thresholds on the calibrated probabilities of the VALIDATION split (the
-split the block and review thresholds are tuned on, operating_point.risk_settings).
-
-`build` writes it for every new model; the `validation-curve` subcommand
-regenerates it for a model file that already ships, without retraining: it
-rebuilds the training data from the provenance the file records (simulator
-seed and size, or the data file), checks the data fingerprint, takes the
-time-ordered split again, scores the validation rows with the network and
-calibration stored in the file and writes
+"""The validation curve (evaluation/validation_curve.py) of a crnn model made by
+`build --variant` (the paper builder): its build writes it, and the
+`validation-curve` subcommand regenerates it without retraining: it rebuilds
+the training data from the provenance the file records (simulator seed and
+size, or the data file), checks the data fingerprint, takes the time-ordered
+split again, scores the validation rows with the network and calibration
+stored in the file and writes
 
     models/reports/<model-name>/validation_curve.json
 
 plus a short "Validation curve" section in the model card.
-
-A point flags the rows whose probability is >= its threshold (as the core's
-decisions do): flagged, true_positives, precision = tp / flagged (null when
-nothing is flagged), recall = tp / positives (null without positives),
-alert_rate = flagged / rows. Points: the grid 0.000, 0.005, ..., 1.000 plus
-the model's exact review (step_up) and block thresholds, which carry
-"mark": "review" / "block" ("review+block" when they coincide).
 """
 import json
 import re
-import struct
 import subprocess
 import tempfile
 import time
@@ -30,80 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from fraudscore_trainer.evaluation.validation_curve import FILE_NAME, checksum_hex, curve, write_json
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.paths import REPO
 
-GRID = [round(i * 0.005, 3) for i in range(201)]
 CARD_THRESHOLDS = [round(0.1 * i, 1) for i in range(1, 10)]
 SECTION = "## Validation curve"
-FILE_NAME = "validation_curve.json"
 TRAINER = REPO / "trainer"
-
-
-def _sig(x, digits=6):
-    return None if x is None else float(f"{x:.{digits}g}")
-
-
-def curve_points(y, p, review_threshold, block_threshold, grid=GRID):
-    """Points sorted by threshold (see the module docstring)."""
-    y = np.asarray(y).astype(np.int64)
-    p = np.asarray(p, dtype=np.float64)
-    if y.shape != p.shape:
-        raise ValueError(f"labels and probabilities differ in length ({len(y)} vs {len(p)})")
-    order = np.argsort(p, kind="stable")
-    p_sorted = p[order]
-    # positives among the rows at or above sorted position i
-    pos_from = np.concatenate([np.cumsum(y[order][::-1])[::-1], [0]])
-    n, positives = len(p), int(y.sum())
-    marks = {}
-    for name, t in (("review", review_threshold), ("block", block_threshold)):
-        marks[float(t)] = name if float(t) not in marks else marks[float(t)] + "+" + name
-    thresholds = sorted(set(float(t) for t in grid) | set(marks))
-    points = []
-    for t in thresholds:
-        first = int(np.searchsorted(p_sorted, t, side="left"))  # rows with p >= t start here
-        flagged, tp = n - first, int(pos_from[first])
-        point = {"threshold": t if t in marks else _sig(t),
-                 "precision": _sig(tp / flagged) if flagged else None,
-                 "recall": _sig(tp / positives) if positives else None,
-                 "alert_rate": _sig(flagged / n) if n else None,
-                 "flagged": flagged, "true_positives": tp}
-        if t in marks:
-            point["mark"] = marks[t]
-        points.append(point)
-    return points
-
-
-def curve(model, checksum, y, p, review_threshold, block_threshold, command):
-    y = np.asarray(y)
-    return {"model": model, "model_checksum": checksum, "split": "validation", "rows": int(len(y)),
-            "positives": int(np.sum(y)), "block_threshold": float(block_threshold),
-            "review_threshold": float(review_threshold), "command": command,
-            "points": curve_points(y, p, review_threshold, block_threshold)}
-
-
-def write_json(path, data):
-    """One point per line: small and diffable."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    head = {k: v for k, v in data.items() if k != "points"}
-    text = json.dumps(head, indent=2)[:-2]
-    text += ',\n  "points": [\n' + ",\n".join("    " + json.dumps(pt) for pt in data["points"]) + "\n  ]\n}\n"
-    path.write_text(text)
-    return path
-
-
-def checksum_hex(model_bytes):
-    """The file's 64-bit checksum as the core prints it (%016llx), checked the
-    way the core checks it (FNV-1a over the file with the checksum counted as 0)."""
-    from fraudscore_trainer.modelfile.export import checksum_offset, fnv1a64
-    buf = bytearray(signing.model_bytes(model_bytes))
-    at = checksum_offset(buf)
-    stored = struct.unpack("<Q", bytes(buf[at:at + 8]))[0]
-    buf[at:at + 8] = b"\0" * 8
-    if fnv1a64(bytes(buf)) != stored:
-        raise ValueError("model file checksum mismatch (corrupt or altered file)")
-    return f"{stored:016x}"
 
 
 def regenerate_command(model_path):
@@ -312,6 +234,10 @@ def regenerate(model_path, reports_dir=None, card_path=None, data=None, cli=None
 
     model_path = Path(model_path)
     name, blob, model, spec, risk, provenance = load_crnn(model_path)
+    if "description_text" in provenance["config"]:
+        raise ValueError(f"{name} was built from a dataset description: its build wrote the curve "
+                         f"({name}-report/{FILE_NAME}); a rerun of the build command in its card with --checkpoints "
+                         "writes it again")
     checksum = checksum_hex(blob)
     log(f"{name}: checksum {checksum}, block {risk['decision_threshold']:.9g}, review {risk['review_threshold']:.9g}")
     df, fp, what = rebuild_data(provenance, data, log=log)
@@ -384,9 +310,8 @@ def regenerate(model_path, reports_dir=None, card_path=None, data=None, cli=None
 
 
 def add_arguments(p):
-    p.add_argument("models", nargs="*", default=[str(REPO / "models/crnn-on-device.fsmodel"),
-                                                 str(REPO / "models/crnn-paper.fsmodel")],
-                   help="crnn model files (default: the two shipped ones)")
+    p.add_argument("models", nargs="*", default=[str(REPO / "models/crnn-paper.fsmodel")],
+                   help="crnn model files made by `build --variant` (default: crnn-paper)")
     p.add_argument("--reports-dir", default=None, help="default: reports/ beside the model file")
     p.add_argument("--data", default=None, help="the training data file, when the model's provenance names one "
                    "that has moved (default: what the provenance records, or the simulator)")
@@ -401,6 +326,9 @@ def add_arguments(p):
 def run(args):
     started = time.time()
     for path in args.models:
-        regenerate(path, reports_dir=args.reports_dir, card_path=False if args.no_card else None, data=args.data,
-                   cli=args.check_cli, threads=args.threads, log=lambda m: print(m, flush=True))
+        try:
+            regenerate(path, reports_dir=args.reports_dir, card_path=False if args.no_card else None, data=args.data,
+                       cli=args.check_cli, threads=args.threads, log=lambda m: print(m, flush=True))
+        except ValueError as e:
+            raise SystemExit(f"fraudscore-train: error: {e}")
     print(f"done in {time.time() - started:.0f} s", flush=True)

@@ -75,6 +75,10 @@ def write_golden(path, result, rows):
     return lle_svm_export.write_golden(path, result["model"], result["spec"], result["risk"], rows, CLIP)
 
 
+def probabilities(result, rows):
+    return lle_svm_export.score_rows(result["model"], result["spec"], result["risk"], rows, CLIP)["probability"]
+
+
 def network_text(result):
     m = result["model"]
     return (f"Each indicator's five forms against the key's previous period, z-scored → LLE (k = {m.neighbours}, "
@@ -85,5 +89,5 @@ def network_text(result):
 
 FAMILY = register(Family(name="lle_svm", summary="indicator forms → z-score → LLE → RBF SVM with K-means grades, for "
                          "an entity-period panel", window_modes=("per_key",), fit=fit, model_bytes=model_bytes,
-                         write_golden=write_golden, network_text=network_text,
+                         write_golden=write_golden, network_text=network_text, probabilities=probabilities,
                          check_description=check_description))

@@ -22,7 +22,7 @@ from fraudscore_trainer.features import spec as feat
 from fraudscore_trainer.families.lle_svm import derive
 from fraudscore_trainer.families.lle_svm.listed_sim import simulate_panel
 from fraudscore_trainer.families.lle_svm.listed_spec import INDICATOR_COLUMNS, KEY_COLUMN, LABEL_COLUMN, TIME_COLUMN, build_spec
-from fraudscore_trainer.paths import REPO
+from fraudscore_trainer.paths import PAPER_BUILDS
 
 LATE_YEARS = 3
 GOLDEN_ROWS = 1000  # whole companies, those with fraud first: the checked-in file stays small
@@ -38,10 +38,10 @@ def add_arguments(p):
     p.add_argument("--paper-companies", type=int, default=250)
     p.add_argument("--paper-samples", type=int, default=400)
     p.add_argument("--derived-clip", type=float, default=derive.DEFAULT_CLIP)
-    p.add_argument("--models-dir", default=str(REPO / "models"))
-    p.add_argument("--golden-dir", default=str(REPO / "tests/golden"))
-    p.add_argument("--reports-dir", default=str(REPO / "models/reports"))
-    p.add_argument("--example-out", default=str(REPO / "examples/company_years.csv"))
+    p.add_argument("--models-dir", default=str(PAPER_BUILDS / "models"))
+    p.add_argument("--golden-dir", default=str(PAPER_BUILDS / "golden"))
+    p.add_argument("--reports-dir", default=str(PAPER_BUILDS / "reports"))
+    p.add_argument("--example-out", default=str(PAPER_BUILDS / "examples/company_years.csv"))
 
 
 def _fingerprint(df):

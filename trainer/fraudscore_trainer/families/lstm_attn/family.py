@@ -3,7 +3,9 @@ events per key; the first head scores the payment (the label), the second the
 key itself (the entity). The entity label is the description's `entity_label`
 column if it has one; otherwise "this key sees fraud within its next `length`
 rows", so the second head says how likely a card or account is to be hit soon."""
+import hashlib
 import io
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,8 @@ from fraudscore_trainer.modelfile import golden
 from fraudscore_trainer.evaluation import metrics
 from fraudscore_trainer.features import reasons
 from fraudscore_trainer.features import windows as win
+from fraudscore_trainer.families.lstm_attn.network import LstmAttn
+from fraudscore_trainer.families.torch_parts import checkpoint_path, load_finished, save_finished
 from fraudscore_trainer.families.lstm_attn.training import LstmAttnTrainConfig, choose_imbalance, predict, train
 from fraudscore_trainer.evaluation.operating_point import risk_settings
 from fraudscore_trainer.families import Family, register
@@ -59,11 +63,22 @@ def fit(data, spec, split, options, log):
     log(f"[{options.name}] training on {len(subset):,} windows ({ya[subset].mean():.1%} fraud, "
         f"{yr[subset].mean():.1%} entity positives)")
     cfg = LstmAttnTrainConfig(epochs=options.epochs, seed=options.seed, threads=options.threads)
-    # Class weights or focal loss: whichever does better on validation after one brief epoch each.
-    remedy, comparison = choose_imbalance(x, idx, subset, ya, yr, val_sample, cfg, rng, log)
-    cfg.imbalance = remedy
-    model, history = train(x, idx[subset], ya[subset], yr[subset], idx[val_sample], ya[val_sample], yr[val_sample],
-                           cfg, log)
+    checkpoint = checkpoint_path(options, data, "lstm_attn.pt")
+    run_key = repr((asdict(cfg), x.shape, hashlib.sha256(subset.tobytes() + val_sample.tobytes()).hexdigest()))
+    saved = load_finished(checkpoint, run_key, log)
+    if saved:
+        remedy, comparison, history = saved["imbalance"], saved["imbalance_comparison"], saved["history"]
+        model = LstmAttn(x.shape[1])
+        model.load_state_dict(saved["model"])
+        model.eval()
+    else:
+        # Class weights or focal loss: whichever does better on validation after one brief epoch each.
+        remedy, comparison = choose_imbalance(x, idx, subset, ya, yr, val_sample, cfg, rng, log)
+        cfg.imbalance = remedy
+        model, history = train(x, idx[subset], ya[subset], yr[subset], idx[val_sample], ya[val_sample],
+                               yr[val_sample], cfg, log)
+        save_finished(checkpoint, run_key, {"model": model.state_dict(), "history": history, "imbalance": remedy,
+                                            "imbalance_comparison": comparison})
     za_val, zr_val, _ = predict(model, x, idx[split.val])
     za_test, zr_test, att_test = predict(model, x, idx[split.test])
     platt = metrics.fit_platt(za_val, ya[split.val]) if ya[split.val].sum() else (1.0, 0.0)
@@ -99,6 +114,19 @@ def model_bytes(name, description_text, result, provenance):
                                     arch_type="LstmAttnConfig")
 
 
+def _scored(model, spec, rows):
+    """(features, window indices, (payment logits, entity logits, attention)) of rows as one fresh stream."""
+    x = feat.compute(rows, spec)
+    idx = win.window_indices(len(rows), spec.window_length,
+                             rows[spec.key_column].to_numpy() if spec.key_column else None)
+    return x, idx, predict(model, x, idx)
+
+
+def probabilities(result, rows):
+    za = _scored(result["model"], result["spec"], rows)[2][0]
+    return metrics.apply_platt(za, *result["risk"]["platt"])
+
+
 def write_golden(path, result, rows):
     """The rows as one stream, with everything a fresh core session returns for them."""
     model, spec, risk = result["model"], result["spec"], result["risk"]
@@ -106,10 +134,7 @@ def write_golden(path, result, rows):
     text = rows[columns].to_csv(index=False)
     rows = pd.read_csv(io.StringIO(text), float_precision="round_trip",
                        dtype={c.name: str for c in spec.columns if c.type in (feat.CATEGORICAL, feat.IDENTIFIER)})
-    x = feat.compute(rows, spec)
-    idx = win.window_indices(len(rows), spec.window_length,
-                             rows[spec.key_column].to_numpy() if spec.key_column else None)
-    za, zr, att = predict(model, x, idx)
+    x, idx, (za, zr, att) = _scored(model, spec, rows)
     p = metrics.apply_platt(za, *risk["platt"])
 
     def prob(windows, valid):
@@ -159,4 +184,5 @@ def network_text(result):
 
 FAMILY = register(Family(name="lstm_attn", summary="BiLSTM + multi-head attention with a payment head and an "
                          "entity-risk head (SME payments)", window_modes=("per_key", "global"), fit=fit,
-                         model_bytes=model_bytes, write_golden=write_golden, network_text=network_text))
+                         model_bytes=model_bytes, write_golden=write_golden, network_text=network_text,
+                         probabilities=probabilities))

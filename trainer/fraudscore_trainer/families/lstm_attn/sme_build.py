@@ -27,7 +27,7 @@ from fraudscore_trainer.evaluation.operating_point import dynamic_settings, risk
 from fraudscore_trainer.dataset.simulators.sme_payments import SECTORS, simulate
 from fraudscore_trainer.families.lstm_attn.sme_report import write_card_and_report
 from fraudscore_trainer.families.lstm_attn.sme_spec import KEY_COLUMN, SEGMENT_COLUMN, sme_spec
-from fraudscore_trainer.paths import REPO
+from fraudscore_trainer.paths import PAPER_BUILDS
 
 NAME = "lstm_attn-sme"
 PAPER = {"accuracy": 0.985, "precision": 0.942, "roc_auc": 0.982}
@@ -46,10 +46,10 @@ def add_arguments(p):
     p.add_argument("--compare-epochs", type=int, default=2)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--baseline-windows", type=int, default=40_000)
-    p.add_argument("--models-dir", default=str(REPO / "models"))
-    p.add_argument("--golden-dir", default=str(REPO / "tests/golden"))
-    p.add_argument("--reports-dir", default=str(REPO / "models/reports"))
-    p.add_argument("--example", default=str(REPO / "examples/sme_payments.csv"))
+    p.add_argument("--models-dir", default=str(PAPER_BUILDS / "models"))
+    p.add_argument("--golden-dir", default=str(PAPER_BUILDS / "golden"))
+    p.add_argument("--reports-dir", default=str(PAPER_BUILDS / "reports"))
+    p.add_argument("--example", default=str(PAPER_BUILDS / "examples/sme_payments.csv"))
 
 
 def _prepare(df, spec, window):
