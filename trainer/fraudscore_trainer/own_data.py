@@ -179,7 +179,6 @@ def run(args, log=print):
     n = family.write_golden(paths["golden"], result, data.frame.iloc[rows].reset_index(drop=True))
     log(f"wrote {paths['golden']} ({n} rows)")
     _write_report(paths["report"], args, family, description, result, data_text)
-    split = result["split"]
     validation_curve.write_json(paths["report"] / validation_curve.FILE_NAME, validation_curve.curve(
         args.name, validation_curve.checksum_hex(model_bytes), result["y"][split.val], result["p_val"],
         result["risk"]["review_threshold"], result["risk"]["decision_threshold"], _rebuild_command(args)))

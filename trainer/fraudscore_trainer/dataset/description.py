@@ -346,8 +346,9 @@ def from_dict(data: dict, base_dir: Path = None) -> Description:
     mode = window.get("mode", "per_key")
     _one_of(mode, WINDOW_MODES, "[window] mode")
     derived = [_derived(i, t, columns) for i, t in enumerate(data.get("derived", []))]
+    where_from = _typed(source.get("source", ""), str, "[data] source")
     d = Description(name=data["name"], files=list(files), columns=columns, window_length=length, window_mode=mode,
-                    delimiter=delimiter, source=_typed(source.get("source", ""), str, "[data] source"), derived=derived, base_dir=base_dir or Path.cwd(),
+                    delimiter=delimiter, source=where_from, derived=derived, base_dir=base_dir or Path.cwd(),
                     split=_split(data.get("split"), columns),
                     dynamic_thresholds=_dynamic(data.get("dynamic_thresholds"), columns))
     _check_roles(d)

@@ -76,7 +76,7 @@ def write_golden(path, result, rows):
 
 
 def probabilities(result, rows):
-    return lle_svm_export.score_rows(result["model"], result["spec"], result["risk"], rows, CLIP)["probability"]
+    return result["model"].score(_derived(rows, result["spec"]))["probability"]   # no reasons: figures only
 
 
 def network_text(result):
