@@ -90,9 +90,9 @@ bool load_context(const std::string& path, const std::string& rows_path, BenchCo
   if (rows_path.empty()) {
     fs_model_info info{};
     fs_model_get_info(ctx->model, &info);
-    if (info.kind != FS_KIND_CRNN) {
+    if (std::string(info.kind) != "crnn") {
       std::fprintf(stderr, "fraudscore_bench: a %s model needs rows: set FRAUDSCORE_BENCH_ROWS to a CSV\n",
-                   fs_kind_name(info.kind));
+                   info.kind);
       return false;
     }
     ctx->transactions.reset(new TransactionPool(ctx->model, kPoolRows, kAccounts, kSeed));
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   };
-  const std::string kind = fs_kind_name(info.kind);
+  const std::string kind = info.kind;
   add((kind + "/batch1_latency").c_str(), session_batch1_latency, false);
   add((kind + "/batch1_latency_reasons").c_str(), session_batch1_latency, true);
   add((kind + "/batch256_throughput").c_str(), session_batch256_throughput);

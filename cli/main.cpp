@@ -69,21 +69,32 @@ bool map_columns(const fraudscore::ModelHandle& model, const std::vector<std::st
   return true;
 }
 
-// The result vocabulary first, then the model's extra outputs (enterprise
-// risk, credit grade), then the detail: the block threshold applied, the raw
-// probability, real steps, attention (one weight per window step, oldest
-// first, joined by ';'), reasons ("CODE=contribution;...", largest first) and
-// the number of features clipped to the model's training range.
-void print_header(const fs_model_info& info) {
-  std::printf("row,probability,band,decision%s%s,threshold,raw_probability,valid_steps,attention,reasons,"
-              "out_of_range\n",
-              info.has_entity_risk ? ",enterprise_risk" : "", info.grade_count ? ",grade" : "");
+// The result vocabulary first, then the model's named outputs (e.g.
+// enterprise_risk, grade: a probability or a label), then the detail: the
+// block threshold applied, the raw probability, real steps, attention (one
+// weight per window step, oldest first, joined by ';'), reasons
+// ("CODE=contribution;...", largest first) and the number of features clipped
+// to the model's training range.
+void print_header(const fs_model* model, const fs_model_info& info) {
+  std::printf("row,probability,band,decision");
+  for (uint32_t i = 0; i < info.output_count; ++i) {
+    const char* name = nullptr;
+    fs_output_kind kind{};
+    uint32_t labels = 0;
+    if (fs_model_output(model, i, &name, &kind, &labels) == FS_OK) std::printf(",%s", name);
+  }
+  std::printf(",threshold,raw_probability,valid_steps,attention,reasons,out_of_range\n");
 }
 
-void print_result(size_t row, const fs_model_info& info, const fs_result& r) {
+void print_result(size_t row, const fs_result& r) {
   std::printf("%zu,%.9g,%s,%s", row, r.probability, fs_band_name(r.band), fs_decision_name(r.decision));
-  if (info.has_entity_risk) std::printf(",%.9g", r.entity_risk);
-  if (info.grade_count) std::printf(",%s", r.grade);
+  for (uint32_t i = 0; i < r.output_count; ++i) {
+    const fs_output& o = r.outputs[i];
+    if (o.kind == FS_OUTPUT_LABEL)
+      std::printf(",%s", o.label);
+    else
+      std::printf(",%.9g", o.value);
+  }
   std::printf(",%.9g,%.9g,%u,", r.block_threshold, r.raw_probability, r.valid_steps);
   if (r.attention)
     for (uint32_t t = 0; t < r.window_length; ++t) std::printf(t ? ";%.6g" : "%.6g", r.attention[t]);
@@ -144,7 +155,7 @@ int run_score(const ScoreOptions& opt) {
     size_t decisions[3] = {0, 0, 0};
     size_t n = 0;
     const auto start = std::chrono::steady_clock::now();
-    print_header(info);
+    print_header(model.get(), info);
     while (csv.next(fields)) {
       if (fields.size() != field_count)
         return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
@@ -154,7 +165,7 @@ int run_score(const ScoreOptions& opt) {
       if (fs_session_score(session.get(), row.data(), row.size(), &result) != FS_OK)
         return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
                     "): " + fs_last_error());
-      print_result(n, info, result);
+      print_result(n, result);
       ++decisions[result.decision];
       ++n;
     }
@@ -178,9 +189,9 @@ int run_info(const std::string& path, const std::vector<std::string>& trusted_ke
     if (!read_trusted_keys(trusted_key_paths, &keys, &key_error)) return fail(key_error);
     const auto model = load_model(path, keys);
     const fs_model_info info = model.info();
-    std::printf("name: %s\nkind: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n"
+    std::printf("name: %s\nkind: %s\nreasons: %s\nschema: %u.%u\ntrainer: %s\nwindow: %u (%s)\nfeatures: %u\n"
                 "operations_per_row: %.4g\n", info.name,
-                fs_kind_name(info.kind), info.schema_major, info.schema_minor, info.trainer_version,
+                info.kind, info.reason_method, info.schema_major, info.schema_minor, info.trainer_version,
                 info.window_length, info.per_key_window ? "per key" : "global", info.feature_count,
                 info.operations_per_row);
     std::printf("signature: %s\n", info.signature_verified ? (std::string("verified, key ") + info.signed_key_id).c_str()
@@ -199,8 +210,15 @@ int run_info(const std::string& path, const std::vector<std::string>& trusted_ke
                                            : "");
     const char* name = nullptr;
     const char* text = nullptr;
-    for (uint32_t i = 0; i < info.grade_count; ++i)
-      if (fs_model_grade(model.get(), i, &name) == FS_OK) std::printf("grade %u: %s\n", i, name);
+    for (uint32_t i = 0; i < info.output_count; ++i) {
+      fs_output_kind kind{};
+      uint32_t labels = 0;
+      if (fs_model_output(model.get(), i, &name, &kind, &labels) != FS_OK) continue;
+      std::printf("output %s: %s", name, kind == FS_OUTPUT_LABEL ? "label" : "probability");
+      for (uint32_t l = 0; l < labels; ++l)
+        if (fs_model_output_label(model.get(), i, l, &text) == FS_OK) std::printf(l ? ", %s" : " (%s", text);
+      std::printf(labels ? ")\n" : "\n");
+    }
     for (uint32_t i = 0; i < info.reason_group_count; ++i)
       if (fs_model_reason_group(model.get(), i, &name, &text) == FS_OK) std::printf("reason %s: %s\n", name, text);
     double value = 0;

@@ -10,7 +10,8 @@ export type Row = Record<string, string | number | null>;
 
 export type Band = 'low' | 'medium' | 'high' | 'critical';
 export type Decision = 'approve' | 'step_up' | 'block';
-export type ModelKind = 'crnn' | 'lstm_attn' | 'lle_svm';
+/** The model family, e.g. 'crnn', 'lstm_attn', 'lle_svm', 'gbdt' (a build may carry only some). */
+export type ModelKind = string;
 export type ColumnType = 'numeric' | 'categorical' | 'identifier' | 'time';
 
 export interface Column {
@@ -49,10 +50,12 @@ export interface ModelInfo {
   /** The trainer's metrics and settings, by name. */
   metrics: Record<string, number>;
   reasonCodes: { code: string; text: string }[];
-  /** lle_svm: the credit grade of each K-means cluster; empty for other kinds. */
-  grades: string[];
-  /** lstm_attn: results carry `enterpriseRisk`. */
-  hasEntityRisk: boolean;
+  /** How reason contributions are measured: "occlusion" (the probability's fall when the group is typical)
+   *  or "attribution" (the group's exact share of the logit, e.g. gbdt's TreeSHAP). */
+  reasonMethod: 'occlusion' | 'attribution';
+  /** The model's named outputs beside the probability (e.g. lstm_attn's `enterprise_risk`, lle_svm's
+   *  `grade` with its labels); every result carries them in `Result.outputs`. */
+  outputs: { name: string; kind: 'probability' | 'label'; labels?: string[] }[];
   /** Dynamic thresholds (null when the model does not enable them). */
   dynamicThresholds: null | {
     segmentColumn: string | null;
@@ -95,11 +98,9 @@ export interface Result {
    *  a row with any is decided at least "step_up" (the model has not seen such a payment). 0 for models
    *  that store no training ranges. */
   outOfRange: number;
-  /** lstm_attn only: the enterprise's calibrated risk probability. */
-  enterpriseRisk?: number;
-  /** lle_svm only: the risk-grade cluster and its grade. */
-  gradeIndex?: number;
-  grade?: string;
+  /** The model's named outputs (`ModelInfo.outputs`), by name: a probability output's value in [0, 1]; a
+   *  label output's label, and its index under `${name}_index`. Absent for models without any. */
+  outputs?: Record<string, number | string>;
 }
 
 export interface SessionOptions {

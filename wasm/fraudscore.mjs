@@ -7,7 +7,7 @@ const STATUS = ['ok', 'invalid_argument', 'io', 'corrupt', 'identifier', 'versio
   'unsupported', 'input', 'no_memory', 'internal', 'signature'];
 const BANDS = ['low', 'medium', 'high', 'critical'];
 const DECISIONS = ['approve', 'step_up', 'block'];
-const KINDS = { 1: 'crnn', 2: 'lstm_attn', 3: 'lle_svm' };
+const OUTPUT_KINDS = ['probability', 'label'];
 const COLUMN_TYPES = ['numeric', 'categorical', 'identifier', 'time'];
 const VALUE_MISSING = 0, VALUE_NUMBER = 1, VALUE_TEXT = 2;
 const FEEDBACK = { confirmed_fraud: 1, false_alarm: 2 };
@@ -16,14 +16,15 @@ const FEEDBACK = { confirmed_fraud: 1, false_alarm: 2 };
 const LAYOUT_FIELDS = [
   'value', 'value.kind', 'value.number', 'value.text', 'value.text_length',
   'reason', 'reason.code', 'reason.text', 'reason.contribution',
+  'output', 'output.name', 'output.kind', 'output.value', 'output.label',
   'result', 'result.probability', 'result.raw_probability', 'result.band', 'result.decision', 'result.attention',
   'result.window_length', 'result.valid_steps', 'result.block_threshold', 'result.review_threshold',
-  'result.segment', 'result.reasons', 'result.reason_count', 'result.entity_risk', 'result.grade_index',
-  'result.grade', 'result.out_of_range',
+  'result.segment', 'result.reasons', 'result.reason_count', 'result.outputs',
+  'result.output_count', 'result.out_of_range',
   'info', 'info.kind', 'info.name', 'info.schema_major', 'info.schema_minor', 'info.column_count',
   'info.feature_count', 'info.window_length', 'info.per_key_window', 'info.key_column',
   'info.decision_threshold', 'info.review_threshold', 'info.band_cuts', 'info.trainer_version',
-  'info.has_entity_risk', 'info.grade_count', 'info.reason_group_count', 'info.dynamic_thresholds',
+  'info.output_count', 'info.reason_group_count', 'info.reason_method', 'info.dynamic_thresholds',
   'info.segment_column', 'info.segment_count', 'info.target_alert_rate', 'info.min_threshold',
   'info.max_threshold', 'info.checksum', 'info.signed_file', 'info.signature_verified', 'info.signed_key_id',
   'info.operations_per_row',
@@ -359,7 +360,7 @@ class Model {
     this.handle = handle;
     this.strict = strict; // the default of its sessions' `strict` option
     this.sessions = new Set(); // WeakRefs (where available): a forgotten session can still be collected
-    this.strings = new Map(); // model-owned strings by address (reason codes, grades)
+    this.strings = new Map(); // model-owned strings by address (reason codes, output names and labels)
     this.info = this.readInfo(signature);
     this.columnTypes = this.info.columns.map((c) => c.type);
     this.textColumns = this.info.columns.map((c) => c.type === 'categorical' || c.type === 'identifier');
@@ -389,15 +390,24 @@ class Model {
         rt.check(x.fs_model_reason_group(this.handle, i, rt.scratch, rt.scratch + 4));
         reasonCodes.push({ code: rt.string(rt.ptrAt(rt.scratch)), text: rt.string(rt.ptrAt(rt.scratch + 4)) });
       }
-      const grades = [];
-      for (let i = 0; i < u32('info.grade_count'); ++i) {
-        rt.check(x.fs_model_grade(this.handle, i, rt.scratch));
-        grades.push(rt.string(rt.ptrAt(rt.scratch)));
+      const outputs = [];
+      for (let i = 0; i < u32('info.output_count'); ++i) {
+        rt.check(x.fs_model_output(this.handle, i, rt.scratch, rt.scratch + 4, rt.scratch + 8));
+        const output = { name: rt.string(rt.ptrAt(rt.scratch)), kind: OUTPUT_KINDS[rt.dv.getInt32(rt.scratch + 4, true)] };
+        const labelCount = rt.dv.getUint32(rt.scratch + 8, true);
+        if (output.kind === 'label') {
+          output.labels = [];
+          for (let l = 0; l < labelCount; ++l) {
+            rt.check(x.fs_model_output_label(this.handle, i, l, rt.scratch));
+            output.labels.push(rt.string(rt.ptrAt(rt.scratch)));
+          }
+        }
+        outputs.push(output);
       }
       const key = i32('info.key_column'), segment = i32('info.segment_column');
       const cuts = p + L['info.band_cuts'];
       return {
-        kind: KINDS[i32('info.kind')],
+        kind: rt.string(rt.ptrAt(p + L['info.kind'])),
         name: rt.string(rt.ptrAt(p + L['info.name'])),
         version: dv.getBigUint64(p + L['info.checksum'], true).toString(16).padStart(16, '0'),
         schemaVersion: `${u32('info.schema_major')}.${u32('info.schema_minor')}`,
@@ -411,8 +421,8 @@ class Model {
         bandCuts: [dv.getFloat64(cuts, true), dv.getFloat64(cuts + 8, true), dv.getFloat64(cuts + 16, true)],
         metrics,
         reasonCodes,
-        grades,
-        hasEntityRisk: i32('info.has_entity_risk') !== 0,
+        reasonMethod: rt.string(rt.ptrAt(p + L['info.reason_method'])),
+        outputs,
         dynamicThresholds: i32('info.dynamic_thresholds') ? {
           segmentColumn: segment >= 0 ? columns[segment].name : null,
           segmentCount: u32('info.segment_count'),
@@ -661,10 +671,21 @@ class Session {
       reasons,
       outOfRange: dv.getUint32(p + L['result.out_of_range'], true),
     };
-    if (info.hasEntityRisk) result.enterpriseRisk = dv.getFloat64(p + L['result.entity_risk'], true);
-    if (info.kind === 'lle_svm') {
-      result.gradeIndex = dv.getInt32(p + L['result.grade_index'], true);
-      result.grade = model.cachedString(dv.getUint32(p + L['result.grade'], true));
+    // The model's named outputs, by their names: a probability's value; a label and, as NAME_index, its index.
+    const outputCount = dv.getUint32(p + L['result.output_count'], true);
+    if (info.outputs.length) {
+      result.outputs = {};
+      const first = dv.getUint32(p + L['result.outputs'], true);
+      for (let i = 0; i < outputCount; ++i) {
+        const q = first + i * L.output, name = info.outputs[i].name;
+        const value = dv.getFloat64(q + L['output.value'], true);
+        if (dv.getInt32(q + L['output.kind'], true) === 1) {
+          result.outputs[name] = model.cachedString(dv.getUint32(q + L['output.label'], true));
+          result.outputs[`${name}_index`] = value;
+        } else {
+          result.outputs[name] = value;
+        }
+      }
     }
     return result;
   }

@@ -30,22 +30,25 @@ void round_number(nlohmann::json& value, double scale) {
 
 }  // namespace
 
-void apply_output_policy(const OutputPolicy& policy, nlohmann::json* result) {
+void apply_output_policy(const OutputPolicy& policy, const NamedOutputs& outputs, nlohmann::json* result) {
   nlohmann::json& r = *result;
   if (policy.mode == OutputPolicy::Mode::Full) return;
   if (policy.mode == OutputPolicy::Mode::DecisionOnly) {
-    // The decision, why (codes and texts, not their sizes), and an lle_svm grade: each a class,
-    // never a number an attacker could climb.
+    // The decision, why (codes and texts, not their sizes), and label outputs (e.g. a credit
+    // grade): each a class, never a number an attacker could climb.
     nlohmann::json kept = {{"decision", r["decision"]}};
     nlohmann::json reasons = nlohmann::json::array();
     for (const auto& reason : r["reasons"]) reasons.push_back({{"code", reason["code"]}, {"text", reason["text"]}});
     kept["reasons"] = std::move(reasons);
-    if (r.contains("grade")) kept["grade"] = r["grade"];
+    for (const std::string& label : outputs.labels)
+      if (r.contains(label)) kept[label] = r[label];
     r = std::move(kept);
     return;
   }
   const double scale = std::pow(10.0, policy.decimals);
-  for (const char* key : {"probability", "raw_probability", "enterprise_risk"})
+  for (const char* key : {"probability", "raw_probability"})
+    if (r.contains(key)) round_number(r[key], scale);
+  for (const std::string& key : outputs.probabilities)
     if (r.contains(key)) round_number(r[key], scale);
   if (r["attention"].is_array())
     for (auto& weight : r["attention"]) round_number(weight, scale);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +21,13 @@ struct OutputPolicy {
 // "full", "decision" or "rounded:N" (N in 1..6). False with *error naming the text.
 bool parse_output_policy(const std::string& text, OutputPolicy* out, std::string* error);
 
+// The model's named outputs as a result object carries them (ServedModel::result_json):
+// probabilities are numbers, labels are classes.
+struct NamedOutputs {
+  std::vector<std::string> probabilities, labels;
+};
+
 // Reduce one result object (ServedModel::result_json) to what the policy allows, in place.
-void apply_output_policy(const OutputPolicy& policy, nlohmann::json* result);
+void apply_output_policy(const OutputPolicy& policy, const NamedOutputs& outputs, nlohmann::json* result);
 
 }  // namespace fraudscore_agent

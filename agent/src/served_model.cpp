@@ -103,15 +103,30 @@ void ServedModel::describe() {
                              {"critical", info_.band_cuts[2]}}},
                   {"metrics", metrics},
                   {"reason_codes", reasons},
-                  {"enterprise_risk", info_.has_entity_risk != 0}};
-  if (info_.grade_count) {
-    nlohmann::json grades = nlohmann::json::array();
-    for (uint32_t i = 0; i < info_.grade_count; ++i) {
-      const char* g = nullptr;
-      if (fs_model_grade(model_, i, &g) == FS_OK) grades.push_back(g);
+                  {"reason_method", info_.reason_method},
+                  {"outputs", outputs_description()}};
+}
+
+// The model's named outputs: each result carries a probability output's value under its name, and a
+// label output's label under its name and the label's index under NAME_index.
+nlohmann::json ServedModel::outputs_description() {
+  nlohmann::json outputs = nlohmann::json::array();
+  for (uint32_t i = 0; i < info_.output_count; ++i) {
+    const char* name = nullptr;
+    fs_output_kind kind{};
+    uint32_t label_count = 0;
+    if (fs_model_output(model_, i, &name, &kind, &label_count) != FS_OK) continue;
+    nlohmann::json labels = nlohmann::json::array();
+    for (uint32_t l = 0; l < label_count; ++l) {
+      const char* label = nullptr;
+      if (fs_model_output_label(model_, i, l, &label) == FS_OK) labels.push_back(label);
     }
-    description_["grades"] = grades;
+    (kind == FS_OUTPUT_LABEL ? named_outputs_.labels : named_outputs_.probabilities).push_back(name);
+    nlohmann::json entry = {{"name", name}, {"kind", kind == FS_OUTPUT_LABEL ? "label" : "probability"}};
+    if (kind == FS_OUTPUT_LABEL) entry["labels"] = std::move(labels);
+    outputs.push_back(std::move(entry));
   }
+  return outputs;
 }
 
 void ServedModel::finish_row(RowValues* out) const {
@@ -223,10 +238,14 @@ nlohmann::json ServedModel::result_json(const fs_result& r) const {
     reasons.push_back({{"code", r.reasons[i].code}, {"text", r.reasons[i].text},
                        {"contribution", r.reasons[i].contribution}});
   j["reasons"] = std::move(reasons);
-  if (info_.has_entity_risk) j["enterprise_risk"] = std::isfinite(r.entity_risk) ? nlohmann::json(r.entity_risk) : nullptr;
-  if (info_.grade_count) {
-    j["grade"] = r.grade ? nlohmann::json(r.grade) : nullptr;
-    j["grade_index"] = r.grade_index;
+  for (uint32_t i = 0; i < r.output_count; ++i) {
+    const fs_output& o = r.outputs[i];
+    if (o.kind == FS_OUTPUT_LABEL) {
+      j[o.name] = o.label;
+      j[std::string(o.name) + "_index"] = static_cast<uint32_t>(o.value);
+    } else {
+      j[o.name] = o.value;
+    }
   }
   return j;
 }

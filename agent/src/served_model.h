@@ -12,6 +12,7 @@
 
 #include "fraudscore/fraudscore.h"
 #include "key_hasher.h"
+#include "output_policy.h"
 #include "stored_keys_filter.h"
 
 namespace fraudscore_agent {
@@ -50,7 +51,7 @@ class ServedModel {
   const std::string& name() const { return name_; }
   const std::string& path() const { return path_; }
   const std::string& version() const { return version_; }  // the file's checksum, 16 hex digits
-  const char* kind() const { return fs_kind_name(info_.kind); }
+  const char* kind() const { return info_.kind; }
   const fs_model_info& info() const { return info_; }
   uint32_t window_length() const { return info_.window_length; }
   uint32_t max_batch() const { return settings_.max_batch; }
@@ -66,6 +67,8 @@ class ServedModel {
 
   // A result as the API returns it (DESIGN.md's vocabulary plus the model's extras).
   nlohmann::json result_json(const fs_result& r) const;
+  // The names result_json gives the model's named outputs, by kind.
+  const NamedOutputs& named_outputs() const { return named_outputs_; }
 
   std::mutex& mutex() { return mutex_; }
   fs_session* session() { return session_; }  // lock mutex() first
@@ -78,6 +81,7 @@ class ServedModel {
  private:
   ServedModel() = default;
   void describe();
+  nlohmann::json outputs_description();  // also fills named_outputs_
   void finish_row(RowValues* out) const;
 
   std::string name_, path_, version_;
@@ -88,6 +92,7 @@ class ServedModel {
   std::vector<std::string> columns_;
   std::vector<fs_column_type> column_types_;
   nlohmann::json description_;
+  NamedOutputs named_outputs_;
   std::mutex mutex_;
   std::unordered_map<std::string, uint64_t> uncommitted_keys_;
   StoredKeysFilter stored_keys_;

@@ -342,7 +342,7 @@ Response Service::score(const std::string& body) {
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < n; ++i) {
     out.push_back(m.result_json(results[i]));
-    apply_output_policy(options_.output, &out.back());
+    apply_output_policy(options_.output, m.named_outputs(), &out.back());
   }
 
   const Clock::time_point storing = Clock::now();

@@ -6,9 +6,11 @@
 #include <fstream>
 #include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
+#include "families/family.h"
 #include "model.h"
 #include "session.h"
 #include "signed_envelope.h"
@@ -97,13 +99,15 @@ const char* fs_last_error(void) { return g_last_error; }
 
 const char* fs_version(void) { return FRAUDSCORE_VERSION; }
 
-const char* fs_kind_name(fs_model_kind kind) {
-  switch (kind) {
-    case FS_KIND_CRNN: return "crnn";
-    case FS_KIND_LSTM_ATTN: return "lstm_attn";
-    case FS_KIND_LLE_SVM: return "lle_svm";
-  }
-  return "unknown";
+const char* fs_families(void) {
+  static const std::string names = [] {
+    std::string text;
+    size_t count = 0;
+    const fraudscore::Family* const* all = fraudscore::families(&count);
+    for (size_t i = 0; i < count; ++i) text += (i ? "," : "") + std::string(all[i]->name);
+    return text;
+  }();
+  return names.c_str();
 }
 
 const char* fs_status_name(fs_status status) {
@@ -258,7 +262,7 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     if (!model || !out) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_get_info: NULL argument");
     const fraudscore::Model& m = *model->model;
     fs_model_info info{};
-    info.kind = m.kind;
+    info.kind = m.family->name;
     info.name = m.name.c_str();
     info.schema_major = m.schema_major;
     info.schema_minor = m.schema_minor;
@@ -271,9 +275,9 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.review_threshold = m.risk.review_threshold;
     for (int i = 0; i < 3; ++i) info.band_cuts[i] = m.risk.band_cuts[i];
     info.trainer_version = m.trainer_version.c_str();
-    info.has_entity_risk = m.network->has_entity_output() ? 1 : 0;
-    info.grade_count = m.network->cluster_count();
+    info.output_count = static_cast<uint32_t>(m.network->extra_outputs().size());
     info.reason_group_count = static_cast<uint32_t>(m.reason_groups.size());
+    info.reason_method = m.network->has_attribution() ? "attribution" : "occlusion";
     const fraudscore::DynamicThresholdSpec& dyn = m.risk.dynamic;
     info.dynamic_thresholds = dyn.enabled ? 1 : 0;
     info.segment_column = dyn.enabled ? dyn.segment_column : -1;
@@ -343,15 +347,49 @@ fs_status fs_model_reason_group(const fs_model* model, uint32_t index, const cha
   });
 }
 
-fs_status fs_model_grade(const fs_model* model, uint32_t index, const char** out_grade) {
+fs_status fs_model_output(const fs_model* model, uint32_t index, const char** out_name, fs_output_kind* out_kind,
+                          uint32_t* out_label_count) {
   return guarded([&] {
-    if (!model || !out_grade) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_grade: NULL argument");
-    const fraudscore::Network& net = *model->model->network;
-    if (index >= net.cluster_count())
-      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "grade %u is out of range (%u grades)", index,
-                                  net.cluster_count()));
-    *out_grade = net.cluster_label(index);
+    if (!model || !out_name || !out_kind || !out_label_count)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_output: NULL argument");
+    const auto& outputs = model->model->network->extra_outputs();
+    if (index >= outputs.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "output %u is out of range (%zu outputs)", index,
+                                  outputs.size()));
+    *out_name = outputs[index].name.c_str();
+    *out_kind = outputs[index].kind;
+    *out_label_count = static_cast<uint32_t>(outputs[index].labels.size());
     return FS_OK;
+  });
+}
+
+fs_status fs_model_output_label(const fs_model* model, uint32_t index, uint32_t label, const char** out_label) {
+  return guarded([&] {
+    if (!model || !out_label) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_output_label: NULL argument");
+    const auto& outputs = model->model->network->extra_outputs();
+    if (index >= outputs.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "output %u is out of range (%zu outputs)", index,
+                                  outputs.size()));
+    const auto& labels = outputs[index].labels;
+    if (label >= labels.size())
+      return report(Status::error(FS_ERR_INVALID_ARGUMENT, "label %u of output '%s' is out of range (%zu labels)",
+                                  label, outputs[index].name.c_str(), labels.size()));
+    *out_label = labels[label].c_str();
+    return FS_OK;
+  });
+}
+
+fs_status fs_result_output(const fs_result* result, const char* name, fs_output* out_output) {
+  return guarded([&] {
+    if (!result || !name || !out_output) return fail(FS_ERR_INVALID_ARGUMENT, "fs_result_output: NULL argument");
+    if (result->output_count && !result->outputs)
+      return fail(FS_ERR_INVALID_ARGUMENT, "fs_result_output: the result's outputs are NULL");
+    for (uint32_t i = 0; i < result->output_count; ++i)
+      if (result->outputs[i].name && std::strcmp(result->outputs[i].name, name) == 0) {
+        *out_output = result->outputs[i];
+        return FS_OK;
+      }
+    return report(Status::error(FS_ERR_INPUT, "the result has no output '%s'", name));
   });
 }
 

@@ -80,14 +80,16 @@ struct RiskSpec {
   double band_cuts[3] = {0.25, 0.5, 0.75};
   bool platt = false;
   double platt_a = 1.0, platt_b = 0.0;
-  bool entity_platt = false;  // calibration of the entity-level output (lstm_attn)
+  bool entity_platt = false;  // calibration of a family's entity-level output (its builder reads it)
   double entity_a = 1.0, entity_b = 0.0;
   DynamicThresholdSpec dynamic;
 };
 
+struct Family;
+
 struct Model {
   std::vector<uint8_t> file;  // the verified bytes; tensors are read in place
-  fs_model_kind kind = FS_KIND_CRNN;
+  const Family* family = nullptr;  // the registered family of the file's kind
   uint32_t schema_major = 0, schema_minor = 0;
   uint64_t checksum = 0;  // ties saved session state to this model
   double operations_per_row = 0;  // one scored row with its reasons (checked at load)
@@ -111,7 +113,7 @@ constexpr double kMaxNormalisedFeature = 1e6;
 
 // The schema version this library reads (major must match, minor may be <=).
 constexpr uint32_t kSchemaMajor = 1;
-constexpr uint32_t kSchemaMinor = 3;
+constexpr uint32_t kSchemaMinor = 4;
 
 // Verify and load a model file (copied), signed or not: with trusted keys,
 // only a file signed by one of them. Never throws.

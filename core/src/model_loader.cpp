@@ -10,10 +10,8 @@
 #include "checksum.h"
 #include "model.h"
 #include "model_generated.h"
+#include "families/family.h"
 #include "networks/chunked_forward.h"
-#include "networks/crnn.h"
-#include "networks/lle_svm.h"
-#include "networks/lstm_attn.h"
 
 namespace fraudscore {
 namespace {
@@ -212,12 +210,12 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
     view.name = t->name()->str();
     if (find_tensor(*out, view.name.c_str()))
       return Status::error(FS_ERR_VALUE, "tensor '%s' is defined twice", view.name.c_str());
-    if (t->dtype() != fb::DataType::Float32 && t->dtype() != fb::DataType::Float64)
-      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads float32 and float64",
-                           view.name.c_str(),
-                           t->dtype() <= fb::DataType::MAX ? fb::EnumNameDataType(t->dtype()) : "(unknown)");
-    const bool f64 = t->dtype() == fb::DataType::Float64;
-    view.dtype = f64 ? TensorDtype::Float64 : TensorDtype::Float32;
+    const fb::DataType dtype = t->dtype();
+    if (dtype != fb::DataType::Float32 && dtype != fb::DataType::Float64 && dtype != fb::DataType::Int32)
+      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads Float32, Float64 and "
+                           "Int32", view.name.c_str(), dtype <= fb::DataType::MAX ? fb::EnumNameDataType(dtype) : "(unknown)");
+    view.dtype = dtype == fb::DataType::Float64 ? TensorDtype::Float64
+                 : dtype == fb::DataType::Int32 ? TensorDtype::Int32 : TensorDtype::Float32;
     // Checked, so that a shape such as 65536^4 cannot wrap to a small count.
     uint64_t count = 1;
     for (uint32_t dim : *t->shape()) {
@@ -227,78 +225,75 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
                              static_cast<unsigned long long>(kMaxTensorElements));
       count *= dim;
     }
-    const size_t stored = f64 ? (t->f64() ? t->f64()->size() : 0) : (t->f32() ? t->f32()->size() : 0);
+    size_t stored = 0;
+    switch (view.dtype) {
+      case TensorDtype::Float64:
+        stored = t->f64() ? t->f64()->size() : 0;
+        view.f64 = stored ? t->f64()->data() : nullptr;
+        break;
+      case TensorDtype::Int32:
+        stored = t->i32() ? t->i32()->size() : 0;
+        view.i32 = stored ? t->i32()->data() : nullptr;
+        break;
+      case TensorDtype::Float32:
+        stored = t->f32() ? t->f32()->size() : 0;
+        view.data = stored ? t->f32()->data() : nullptr;
+        break;
+    }
     if (count != stored)
       return Status::error(FS_ERR_SHAPE, "tensor '%s' has %zu values; its shape needs %llu", view.name.c_str(), stored,
                            static_cast<unsigned long long>(count));
-    if (f64)
-      view.f64 = stored ? t->f64()->data() : nullptr;
-    else
-      view.data = stored ? t->f32()->data() : nullptr;
     view.count = static_cast<size_t>(count);
+    const bool f64 = view.dtype == TensorDtype::Float64;
     // FlatBuffers' verifier aligns a vector to its 4-byte length only: a crafted file can place float64
     // values off an 8-byte boundary, where reading them is undefined (a bus error on some ARM cores).
     if (f64 && view.f64 && reinterpret_cast<uintptr_t>(view.f64) % alignof(double) != 0)
       return Status::error(FS_ERR_CORRUPT, "tensor '%s' is not 8-byte aligned", view.name.c_str());
-    for (size_t i = 0; i < view.count; ++i)
-      if (!std::isfinite(f64 ? view.f64[i] : static_cast<double>(view.data[i])))
-        return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
+    if (view.dtype != TensorDtype::Int32)
+      for (size_t i = 0; i < view.count; ++i)
+        if (!std::isfinite(f64 ? view.f64[i] : static_cast<double>(view.data[i])))
+          return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", view.name.c_str(), i);
     out->push_back(std::move(view));
   }
   return Status::ok();
 }
 
-Status read_crnn(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
-  const fb::CrnnConfig* cfg = body.architecture_as_CrnnConfig();
-  if (!cfg) return Status::error(FS_ERR_VALUE, "a crnn model needs a CrnnConfig architecture");
-  const CrnnDims dims{m.window.length,    static_cast<uint32_t>(m.features.size()),
-                      cfg->conv_filters(), cfg->conv_kernel(),
-                      cfg->lstm_hidden(),  cfg->attention_dim(),
-                      cfg->dense_units()};
-  return build_crnn(dims, tensors, &m.network);
+// Clients find named outputs beside the result's own fields (the agent's JSON, the CLI's columns),
+// so a name must be an identifier that none of those fields uses.
+bool valid_output_name(const std::string& name) {
+  static const char* const kResultFields[] = {"row", "id", "probability", "raw_probability", "band", "decision",
+                                              "threshold", "review_threshold", "attention", "valid_steps", "reasons",
+                                              "segment", "out_of_range", "model", "version", "thresholds", "kind",
+                                              "label", "results"};
+  if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  for (const char* field : kResultFields)
+    if (name == field) return false;
+  return true;
 }
 
-Status read_lstm_attn(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
-  const fb::LstmAttnConfig* cfg = body.architecture_as_LstmAttnConfig();
-  if (!cfg) return Status::error(FS_ERR_VALUE, "an lstm_attn model needs a LstmAttnConfig architecture");
-  const LstmAttnDims dims{m.window.length, static_cast<uint32_t>(m.features.size()), cfg->lstm_hidden(),
-                          cfg->heads(), cfg->dense_units()};
-  return build_lstm_attn(dims, tensors, &m.network);
-}
-
-Status read_lle_svm(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
-  const fb::LleSvmConfig* cfg = body.architecture_as_LleSvmConfig();
-  if (!cfg) return Status::error(FS_ERR_VALUE, "an lle_svm model needs a LleSvmConfig architecture");
-  LleSvmDims dims;
-  dims.steps = m.window.length;
-  dims.features = static_cast<uint32_t>(m.features.size());
-  dims.indicators = cfg->indicators();
-  dims.neighbours = cfg->neighbours();
-  dims.embedding_dim = cfg->embedding_dim();
-  dims.derived_clip = cfg->derived_clip();
-  dims.lle_reg = cfg->lle_reg();
-  dims.gamma = cfg->gamma();
-  dims.intercept = cfg->intercept();
-  if (cfg->grades())
-    for (const flatbuffers::String* g : *cfg->grades()) dims.grades.push_back(g->str());
-  return build_lle_svm(dims, tensors, &m.network);
-}
-
+// The family registered for the file's kind checks its architecture and tensors and builds the network.
 Status read_architecture(const fb::ModelBody& body, const std::vector<TensorView>& tensors, Model& m) {
-  switch (body.kind()) {
-    case fb::ModelKind::Crnn:
-      m.kind = FS_KIND_CRNN;
-      return read_crnn(body, tensors, m);
-    case fb::ModelKind::LstmAttn:
-      m.kind = FS_KIND_LSTM_ATTN;
-      return read_lstm_attn(body, tensors, m);
-    case fb::ModelKind::LleSvm:
-      m.kind = FS_KIND_LLE_SVM;
-      return read_lle_svm(body, tensors, m);
-    default:
-      return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not supported by this build",
-                           body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)");
+  m.family = find_family(body.kind());
+  if (!m.family)
+    return Status::error(FS_ERR_UNSUPPORTED, "model kind %s is not in this build (its families: %s)",
+                         body.kind() <= fb::ModelKind::MAX ? fb::EnumNameModelKind(body.kind()) : "(unknown)",
+                         fs_families());
+  FS_RETURN_IF_ERROR(m.family->build(FamilyContext{body, tensors, m}, &m.network));
+  const Network& net = *m.network;
+  if (net.window_length() != m.window.length || net.feature_count() != m.features.size())
+    return Status::error(FS_ERR_INTERNAL, "the %s network was built for %u steps of %u features; the model has %u of %zu",
+                         m.family->name, net.window_length(), net.feature_count(), m.window.length, m.features.size());
+  for (const ExtraOutput& o : net.extra_outputs()) {
+    if ((o.kind == FS_OUTPUT_LABEL) == o.labels.empty() || !finite(o.platt_a) || !finite(o.platt_b))
+      return Status::error(FS_ERR_VALUE, "output '%s' is inconsistent (a label output needs labels, a probability "
+                           "finite calibration)", o.name.c_str());
+    if (!valid_output_name(o.name))
+      return Status::error(FS_ERR_VALUE, "output name '%s' is not a lower-case identifier or is taken by the result "
+                           "itself", o.name.c_str());
   }
+  return Status::ok();
 }
 
 // Bounds on what one scored row may cost, so that a valid but hostile file
@@ -310,8 +305,11 @@ constexpr double kMaxOperationsPerRow = 2e8;
 constexpr double kMaxWorkspaceBytes = 256.0 * 1024 * 1024;
 
 Status check_cost(Model& m) {
-  const double window = m.network->flops_per_window();
-  m.operations_per_row = window * (1.0 + static_cast<double>(m.reason_groups.size()));
+  const Network& net = *m.network;
+  const double window = net.flops_per_window();
+  // Occlusion runs the network once more per reason group; an attributing family explains in one pass.
+  m.operations_per_row = net.has_attribution() ? window + net.attribution_flops()
+                                               : window * (1.0 + static_cast<double>(m.reason_groups.size()));
   if (!(m.operations_per_row <= kMaxOperationsPerRow))
     return Status::error(FS_ERR_UNSUPPORTED, "the model needs %.3g operations per row (%.3g per window, run once more "
                          "for each of %zu reason groups); this library scores models of at most %.3g",
@@ -460,9 +458,10 @@ Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out, cons
   build_reason_groups(*m);
   std::vector<TensorView> tensors;
   FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
+  // Risk settings first: a family's extra outputs may take their calibration from them.
+  FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
   FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));
   FS_RETURN_IF_ERROR(check_cost(*m));
-  FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
   read_provenance(body, *m);
   *out = std::move(m);
   return Status::ok();

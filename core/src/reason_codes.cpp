@@ -6,6 +6,26 @@
 #include "risk.h"
 
 namespace fraudscore {
+namespace {
+
+// The groups with a positive contribution, largest first (ties: the earlier
+// group), at most max_reasons. Selection by repeated maximum: the groups are
+// few, and this needs no memory. Consumes `contributions`.
+void select_reasons(const Model& m, double* contributions, uint32_t max_reasons, fs_reason* out, uint32_t* count) {
+  const size_t G = m.reason_groups.size();
+  uint32_t n = 0;
+  while (n < max_reasons) {
+    size_t best = G;
+    for (size_t g = 0; g < G; ++g)
+      if (contributions[g] > 0 && (best == G || contributions[g] > contributions[best])) best = g;
+    if (best == G) break;
+    out[n++] = {m.reason_groups[best].code.c_str(), m.reason_groups[best].text.c_str(), contributions[best]};
+    contributions[best] = 0.0;  // taken
+  }
+  *count = n;
+}
+
+}  // namespace
 
 void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps, double probability,
                        const ReasonScratch& scratch, uint32_t max_reasons, fs_reason* out, uint32_t* count) {
@@ -22,19 +42,19 @@ void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps
   forward_chunked(*m.network, {scratch.windows, scratch.valid, G}, scratch.workspace, {scratch.logits, nullptr});
   for (size_t g = 0; g < G; ++g)
     scratch.contributions[g] = probability - calibrated_probability(m.risk, scratch.logits[g]);
-  // Selection by repeated maximum: G is small, and this needs no memory.
-  uint32_t n = 0;
-  while (n < max_reasons) {
-    size_t best = G;
-    for (size_t g = 0; g < G; ++g)
-      if (scratch.contributions[g] > 0 && (best == G || scratch.contributions[g] > scratch.contributions[best]))
-        best = g;
-    if (best == G) break;
-    out[n++] = {m.reason_groups[best].code.c_str(), m.reason_groups[best].text.c_str(),
-                scratch.contributions[best]};
-    scratch.contributions[best] = 0.0;  // taken
+  select_reasons(m, scratch.contributions, max_reasons, out, count);
+}
+
+void attribution_reasons(const Model& m, const double* attribution, double* contributions, uint32_t max_reasons,
+                         fs_reason* out, uint32_t* count) {
+  const size_t T = m.window.length, F = m.features.size(), G = m.reason_groups.size();
+  for (size_t g = 0; g < G; ++g) {
+    double sum = 0.0;
+    for (uint32_t feature : m.reason_groups[g].features)
+      for (size_t t = 0; t < T; ++t) sum += attribution[t * F + feature];
+    contributions[g] = sum;
   }
-  *count = n;
+  select_reasons(m, contributions, max_reasons, out, count);
 }
 
 }  // namespace fraudscore

@@ -1,7 +1,9 @@
-// Reason codes by occlusion (schemas/README.md, "Reason codes"): a reason
+// Reason codes (schemas/README.md, "Reason codes"). By occlusion: a reason
 // group's contribution to a score is how much the calibrated probability
 // falls when the group's features in the latest window step are set to their
-// baselines. The trainer's reasons.py is the Python twin.
+// baselines (the trainer's reasons.py is the Python twin). By attribution, for
+// networks that attribute their own logit exactly (TreeSHAP): the sum of the
+// group's features' shares over every window step.
 #pragma once
 
 #include <cstddef>
@@ -27,5 +29,10 @@ struct ReasonScratch {
 // window [steps, features] and `probability` its calibrated score.
 void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps, double probability,
                        const ReasonScratch& scratch, uint32_t max_reasons, fs_reason* out, uint32_t* count);
+
+// The same from a network's attribution of the logit, `attribution`
+// [steps, features]; `contributions` holds group_count doubles of scratch.
+void attribution_reasons(const Model& m, const double* attribution, double* contributions, uint32_t max_reasons,
+                         fs_reason* out, uint32_t* count);
 
 }  // namespace fraudscore

@@ -37,8 +37,8 @@ double calibrated_probability(const RiskSpec& risk, float logit) {
   return platt(risk.platt, risk.platt_a, risk.platt_b, logit);
 }
 
-double calibrated_entity_risk(const RiskSpec& risk, float logit) {
-  return platt(risk.entity_platt, risk.entity_a, risk.entity_b, logit);
+double calibrated_output(const ExtraOutput& output, float logit) {
+  return platt(output.platt, output.platt_a, output.platt_b, logit);
 }
 
 void score_probability(const RiskSpec& risk, float logit, fs_result* out) {

@@ -10,8 +10,8 @@ namespace fraudscore {
 // The calibrated probability of a network logit (Platt on the logit, so that
 // scores near 0 or 1 keep their precision).
 double calibrated_probability(const RiskSpec& risk, float logit);
-// The same for the entity-level output (lstm_attn's enterprise risk).
-double calibrated_entity_risk(const RiskSpec& risk, float logit);
+// The same for a probability output beside the main score, with its own calibration.
+double calibrated_output(const ExtraOutput& output, float logit);
 
 // Fill probability, raw_probability and band from the network's logit.
 void score_probability(const RiskSpec& risk, float logit, fs_result* out);

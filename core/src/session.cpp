@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <new>
 
 #include "feature_pipeline.h"
@@ -56,7 +55,13 @@ Status Session::allocate(const Model& model) {
   FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), static_cast<uint32_t>(H),
                                    model.window.per_key, max_keys_));
   if (dynamic_) FS_RETURN_IF_ERROR(thresholds_.init(model.risk));
-  const size_t reason_windows = max_reasons_ ? G : 0;
+  const Network& net = *model.network;
+  const size_t X = net.extra_outputs().size();
+  // Occlusion runs the network on one copy of the window per reason group; attribution needs one pass.
+  const bool attributes = max_reasons_ && net.has_attribution();
+  const size_t reason_windows = max_reasons_ && !attributes ? G : 0;
+  const size_t network_floats = chunked_workspace_floats(net, B > reason_windows ? B : reason_windows);
+  const size_t attribution_floats = attributes ? net.attribution_workspace_floats() : 0;
   try {
     staged_.assign(B * F, 0.0f);
     staged_history_.assign(B * H, 0.0);
@@ -65,15 +70,16 @@ Status Session::allocate(const Model& model) {
     input_.assign(B * T * F, 0.0f);
     valid_.assign(B, 0);
     logits_.assign(B, 0.0f);
-    entity_logits_.assign(B, 0.0f);
-    clusters_.assign(B, -1);
+    extras_.assign(B * X, 0.0f);
+    outputs_.assign(B * X, fs_output{});
+    attribution_.assign(attributes ? T * F : 0, 0.0);
     attention_.assign(B * T, 0.0f);
     last_attention_.assign(T, 0.0f);
-    workspace_.assign(chunked_workspace_floats(*model.network, B > reason_windows ? B : reason_windows), 0.0f);
+    workspace_.assign(network_floats > attribution_floats ? network_floats : attribution_floats, 0.0f);
     reason_windows_.assign(reason_windows * T * F, 0.0f);
     reason_valid_.assign(reason_windows, 0);
     reason_logits_.assign(reason_windows, 0.0f);
-    reason_contributions_.assign(reason_windows, 0.0);
+    reason_contributions_.assign(max_reasons_ ? G : 0, 0.0);
     reasons_.assign(B * max_reasons_, fs_reason{});
   } catch (const std::bad_alloc&) {
     return Status::error(FS_ERR_NO_MEMORY, "out of memory for a session of batch %u", max_batch_);
@@ -124,20 +130,17 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
   for (size_t r = 0; r < row_count; ++r) valid_[r] = push_row(keys_[r], &staged_[r * F], staged_history_.data() + r * H,
                                                               &out_of_range_[r], &input_[r * T * F]);
   NetworkOutput outputs{logits_.data(), net.has_attention() ? attention_.data() : nullptr};
-  outputs.entity_logits = net.has_entity_output() ? entity_logits_.data() : nullptr;
-  outputs.clusters = net.cluster_count() ? clusters_.data() : nullptr;
+  outputs.extras = extras_.empty() ? nullptr : extras_.data();
   forward_chunked(net, {input_.data(), valid_.data(), row_count}, workspace_.data(), outputs);
   // Fail closed: a score that could not be computed is an error, never a decision.
   for (size_t r = 0; r < row_count; ++r)
-    if (!std::isfinite(logits_[r]) || (outputs.entity_logits && !std::isfinite(entity_logits_[r])) ||
+    if (!std::isfinite(logits_[r]) || !fill_outputs(r) ||
         !finite_floats(outputs.attention ? &attention_[r * T] : nullptr, T)) {
       if (failed_row) *failed_row = r;
       return Status::error(FS_ERR_INTERNAL, "row %zu: the network's score is not a finite number; the row is refused",
                            r);
     }
 
-  const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
-                              reason_contributions_.data(), workspace_.data()};
   for (size_t r = 0; r < row_count; ++r) {
     fs_result& out = results[r];
     const fs_value* row = rows + r * value_count;
@@ -156,17 +159,55 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
       if (dst) std::memcpy(dst, &attention_[r * T], T * sizeof(float));
       out.attention = dst;
     }
-    out.entity_risk = net.has_entity_output() ? calibrated_entity_risk(m.risk, entity_logits_[r])
-                                              : std::numeric_limits<double>::quiet_NaN();
-    out.grade_index = net.cluster_count() ? clusters_[r] : -1;
-    out.grade = net.cluster_count() ? net.cluster_label(static_cast<uint32_t>(clusters_[r])) : nullptr;
-    out.reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
-    out.reason_count = 0;
-    if (max_reasons_ && !(reasons_flagged_only_ && out.decision == FS_DECISION_APPROVE))
-      occlusion_reasons(m, &input_[r * T * F], valid_[r], out.probability, scratch, max_reasons_,
-                        &reasons_[r * max_reasons_], &out.reason_count);
+    const size_t X = net.extra_outputs().size();
+    out.outputs = X ? &outputs_[r * X] : nullptr;
+    out.output_count = static_cast<uint32_t>(X);
+    explain(r, &out);
   }
   return Status::ok();
+}
+
+bool Session::fill_outputs(size_t r) {
+  const std::vector<ExtraOutput>& specs = model_->network->extra_outputs();
+  const size_t X = specs.size();
+  for (size_t i = 0; i < X; ++i) {
+    const ExtraOutput& spec = specs[i];
+    const float raw = extras_[r * X + i];
+    fs_output& o = outputs_[r * X + i];
+    o.name = spec.name.c_str();
+    o.kind = spec.kind;
+    if (!std::isfinite(raw)) return false;
+    if (spec.kind == FS_OUTPUT_PROBABILITY) {
+      o.value = calibrated_output(spec, raw);
+      o.label = nullptr;
+    } else {
+      if (!(raw >= 0.0f && raw < static_cast<float>(spec.labels.size()))) return false;
+      const size_t index = static_cast<size_t>(raw);
+      o.value = static_cast<double>(index);
+      o.label = spec.labels[index].c_str();
+    }
+  }
+  return true;
+}
+
+// Row r's reason codes, by the network's own attribution or by occlusion.
+void Session::explain(size_t r, fs_result* out) {
+  out->reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
+  out->reason_count = 0;
+  if (!max_reasons_ || (reasons_flagged_only_ && out->decision == FS_DECISION_APPROVE)) return;
+  const Model& m = *model_;
+  const size_t T = m.window.length, F = m.features.size();
+  const float* window = &input_[r * T * F];
+  fs_reason* reasons = &reasons_[r * max_reasons_];
+  if (m.network->has_attribution()) {
+    m.network->attribute(window, valid_[r], workspace_.data(), attribution_.data());
+    attribution_reasons(m, attribution_.data(), reason_contributions_.data(), max_reasons_, reasons,
+                        &out->reason_count);
+    return;
+  }
+  const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
+                              reason_contributions_.data(), workspace_.data()};
+  occlusion_reasons(m, window, valid_[r], out->probability, scratch, max_reasons_, reasons, &out->reason_count);
 }
 
 uint32_t Session::push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range,

@@ -58,6 +58,9 @@ class Session {
   // features first; copies the window to `window` (if not null) and returns
   // its real row count.
   uint32_t push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range, float* window);
+  // Fill row r's named outputs from the network's extras; false if one is not a valid value.
+  bool fill_outputs(size_t r);
+  void explain(size_t r, fs_result* out);
 
   const Model* model_ = nullptr;
   uint32_t max_batch_ = 0, max_keys_ = 0, max_reasons_ = 0;
@@ -72,8 +75,9 @@ class Session {
   std::vector<float> input_;       // [max_batch, steps, features]
   std::vector<uint32_t> valid_;    // [max_batch]
   std::vector<float> logits_;      // [max_batch]
-  std::vector<float> entity_logits_;  // [max_batch]
-  std::vector<int32_t> clusters_;  // [max_batch]
+  std::vector<float> extras_;      // [max_batch, extra outputs]: the network's logits or label indices
+  std::vector<fs_output> outputs_;  // [max_batch, extra outputs]: the results' named outputs
+  std::vector<double> attribution_;  // [steps, features]: one window's attribution (attributing families)
   std::vector<float> attention_;   // [max_batch, steps]
   std::vector<float> last_attention_;  // [steps]
   std::vector<float> workspace_;   // for max(max_batch, reason groups) windows

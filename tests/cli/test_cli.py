@@ -132,7 +132,11 @@ class OutputContract(unittest.TestCase):
                          ["row", "probability", "band", "decision", "grade", "threshold", "raw_probability",
                           "valid_steps", "attention", "reasons", "out_of_range"])
         info = subprocess.run([str(CLI), "info", str(model)], capture_output=True, text=True).stdout
-        grades = {line.split(": ")[1] for line in info.splitlines() if line.startswith("grade ")}
+        # "output grade: label (AAA, AA, ...)": the model's one named output and its labels.
+        outputs = [line for line in info.splitlines() if line.startswith("output ")]
+        self.assertEqual(len(outputs), 1, info)
+        self.assertTrue(outputs[0].startswith("output grade: label ("), outputs[0])
+        grades = set(outputs[0][len("output grade: label ("):-1].split(", "))
         codes = {line.split(":")[0][len("reason "):] for line in info.splitlines() if line.startswith("reason ")}
         self.assertIn("kind: lle_svm", info)
         self.assertEqual(len(codes), 26)

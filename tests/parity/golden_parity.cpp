@@ -1,8 +1,9 @@
 // Train/serve parity: feed a golden file's raw rows, in order, to a fresh
 // session (the model's default thresholds: dynamic where it enables them)
-// and compare with the trainer's expectations: probability, attention, entity
-// risk, applied threshold and reason contributions within 1e-5; decisions and
-// bands equal except within 1e-5 of a threshold; grades and reason codes equal
+// and compare with the trainer's expectations: probability, attention, each
+// named probability output (column expected_NAME), applied threshold and
+// reason contributions within 1e-5; decisions and bands equal except within
+// 1e-5 of a threshold; label outputs (expected_NAME) and reason codes equal
 // except where two contributions tie within 1e-5. Columns a model kind does
 // not produce are absent or empty. Usage: golden_parity MODEL GOLDEN.csv [MIN_ROWS]
 #include <cmath>
@@ -115,13 +116,22 @@ int main(int argc, char** argv) {
     if (f_p < 0 || f_raw < 0 || f_dec < 0 || f_band < 0 || f_valid < 0 || f_att < 0)
       return std::fprintf(stderr, "golden file lacks an expected_* column\n"), 2;
     // Added with schema 1.1; absent from the crnn files of 1.0.
-    const int f_entity = find(header, "expected_entity_risk"), f_grade = find(header, "expected_grade"),
-              f_threshold = find(header, "expected_threshold"), f_reasons = find(header, "expected_reasons");
+    const int f_threshold = find(header, "expected_threshold"), f_reasons = find(header, "expected_reasons");
+    // The model's named outputs, each in its column expected_NAME.
+    std::vector<int> f_output;
+    for (uint32_t i = 0; i < info.output_count; ++i) {
+      const char* name = nullptr;
+      fs_output_kind kind{};
+      uint32_t labels = 0;
+      if (fs_model_output(model.get(), i, &name, &kind, &labels) != FS_OK) return 2;
+      f_output.push_back(find(header, std::string("expected_") + name));
+      if (f_output.back() < 0) return std::fprintf(stderr, "golden file lacks column expected_%s\n", name), 2;
+    }
 
     fs_session_options options{1u << 16, 1, f_reasons >= 0 ? 3 : -1, FS_THRESHOLDS_MODEL, FS_REASONS_ALL};
     fraudscore::SessionHandle session(model, options);
     size_t rows = 0, failed = 0, decisions_near = 0;
-    double max_dp = 0, max_draw = 0, max_da = 0, max_dentity = 0, max_dthreshold = 0, max_dreason = 0;
+    double max_dp = 0, max_draw = 0, max_da = 0, max_doutput = 0, max_dthreshold = 0, max_dreason = 0;
     std::vector<fs_value> row(field_of.size());
     while (csv.next(fields)) {
       for (size_t c = 0; c < field_of.size(); ++c) row[c] = fraudscore::text_value(fields[field_of[c]]);
@@ -136,24 +146,30 @@ int main(int argc, char** argv) {
         for (size_t t = 0; r.attention && t < att.size() && t < r.window_length; ++t)
           da = std::fmax(da, std::fabs(static_cast<double>(r.attention[t]) - att[t]));
       }
-      double dentity = 0.0, dthreshold = 0.0, dreason = 0.0;
-      if (f_entity >= 0 && !fields[f_entity].empty())
-        dentity = std::fabs(r.entity_risk - std::strtod(fields[f_entity].c_str(), nullptr));
-      else if (!std::isnan(r.entity_risk))
-        dentity = 1.0;  // the core gives an output the trainer did not
+      double doutput = 0.0, dthreshold = 0.0, dreason = 0.0;
+      bool labels_ok = true;
+      std::string label_text;
+      for (uint32_t i = 0; i < r.output_count; ++i) {
+        const fs_output& o = r.outputs[i];
+        const std::string& expected = fields[f_output[i]];
+        if (o.kind == FS_OUTPUT_LABEL) {
+          labels_ok = labels_ok && expected == o.label;
+          label_text += std::string(o.name) + " " + o.label + " vs " + expected + " ";
+        } else {
+          doutput = std::fmax(doutput, expected.empty() ? 1.0 : std::fabs(o.value - std::strtod(expected.c_str(), nullptr)));
+        }
+      }
       if (f_threshold >= 0 && !fields[f_threshold].empty())
         dthreshold = std::fabs(r.block_threshold - std::strtod(fields[f_threshold].c_str(), nullptr));
       if (f_reasons >= 0) dreason = reason_difference(split_reasons(fields[f_reasons]), r);
-      const bool grade_ok = f_grade < 0 || fields[f_grade].empty() ? r.grade == nullptr
-                                                                   : r.grade && fields[f_grade] == r.grade;
       max_dp = std::fmax(max_dp, dp);
       max_draw = std::fmax(max_draw, draw);
       max_da = std::fmax(max_da, da);
-      max_dentity = std::fmax(max_dentity, dentity);
+      max_doutput = std::fmax(max_doutput, doutput);
       max_dthreshold = std::fmax(max_dthreshold, dthreshold);
       max_dreason = std::fmax(max_dreason, dreason);
-      bool ok = dp <= kTolerance && draw <= kTolerance && da <= kTolerance && dentity <= kTolerance &&
-                dthreshold <= kTolerance && dreason <= kTolerance && grade_ok &&
+      bool ok = dp <= kTolerance && draw <= kTolerance && da <= kTolerance && doutput <= kTolerance &&
+                dthreshold <= kTolerance && dreason <= kTolerance && labels_ok &&
                 r.valid_steps == std::strtoul(fields[f_valid].c_str(), nullptr, 10);
       const double decision_cuts[2] = {r.block_threshold, r.review_threshold};
       if (fields[f_dec] != fs_decision_name(r.decision)) {
@@ -162,16 +178,16 @@ int main(int argc, char** argv) {
       if (fields[f_band] != fs_band_name(r.band) && !near_any(p, info.band_cuts, 3)) ok = false;
       if (!ok && failed++ < 5)
         std::fprintf(stderr,
-                     "row %zu: probability %.9g vs %.9g, attention diff %.3g, entity diff %.3g, threshold diff %.3g, "
-                     "reason diff %.3g, grade %s vs %s, decision %s vs %s\n",
-                     rows, r.probability, p, da, dentity, dthreshold, dreason, r.grade ? r.grade : "-",
-                     f_grade >= 0 ? fields[f_grade].c_str() : "-", fs_decision_name(r.decision), fields[f_dec].c_str());
+                     "row %zu: probability %.9g vs %.9g, attention diff %.3g, output diff %.3g, threshold diff %.3g, "
+                     "reason diff %.3g, %sdecision %s vs %s\n",
+                     rows, r.probability, p, da, doutput, dthreshold, dreason, label_text.c_str(),
+                     fs_decision_name(r.decision), fields[f_dec].c_str());
       ++rows;
     }
     if (!csv.error().empty()) return std::fprintf(stderr, "%s\n", csv.error().c_str()), 2;
-    std::printf("%s: %zu rows; max |dp| %.3g, max |d raw| %.3g, max |d attention| %.3g, max |d entity risk| %.3g, "
+    std::printf("%s: %zu rows; max |dp| %.3g, max |d raw| %.3g, max |d attention| %.3g, max |d outputs| %.3g, "
                 "max |d threshold| %.3g, max |d reason| %.3g; %zu decisions within 1e-5 of a threshold\n",
-                info.name, rows, max_dp, max_draw, max_da, max_dentity, max_dthreshold, max_dreason, decisions_near);
+                info.name, rows, max_dp, max_draw, max_da, max_doutput, max_dthreshold, max_dreason, decisions_near);
     if (rows < min_rows) {
       std::printf("too few golden rows: %zu < %zu\n", rows, min_rows);
       ++failed;

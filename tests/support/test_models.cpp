@@ -178,7 +178,7 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
 
   auto name = fbb.CreateString(o.name);
   auto description = fbb.CreateString("built by tests/support");
-  auto body = fb::CreateModelBody(fbb, fb::ModelKind::Crnn, name, description, spec, fb::Architecture::CrnnConfig,
+  auto body = fb::CreateModelBody(fbb, static_cast<fb::ModelKind>(o.model_kind), name, description, spec, fb::Architecture::CrnnConfig,
                                   arch.Union(), tensors_vec, risk, provenance);
   // A non-zero placeholder so that the field is always stored; stamped below.
   auto model = fb::CreateModel(fbb, o.schema_major, o.schema_minor, fb::ChecksumAlgorithm::Fnv1a64,

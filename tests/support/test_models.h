@@ -117,6 +117,7 @@ struct TestModelOptions {
   bool stamp_checksum = true;      // false: leave the checksum field as a placeholder
   std::string float64_tensor;      // store this tensor as Float64 ("*": every tensor)
   std::string huge_shape_tensor;   // give this tensor the shape 65536^4 (no data)
+  uint8_t model_kind = 1;          // the file's ModelKind (always with a CrnnConfig): 1 is crnn
   bool history_without_range = false;  // FeatureSet::History: no range on the history features
 
   // Training ranges (schema 1.2): when set, every feature's range is

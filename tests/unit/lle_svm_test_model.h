@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "networks/lle_svm.h"
+#include "families/lle_svm/lle_svm.h"
 #include "networks/tensor_view.h"
 #include "test_util.h"
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "layers/attention.h"
-#include "layers/conv1d.h"
+#include "families/crnn/attention.h"
+#include "families/crnn/conv1d.h"
 #include "layers/lstm.h"
 #include "test_util.h"
 

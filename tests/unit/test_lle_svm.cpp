@@ -14,13 +14,13 @@
 #include <utility>
 #include <vector>
 
-#include "layers/lle_embedding.h"
-#include "layers/nearest_centroid.h"
-#include "layers/rbf_svm.h"
-#include "layers/time_series_forms.h"
+#include "families/lle_svm/lle_embedding.h"
+#include "families/lle_svm/nearest_centroid.h"
+#include "families/lle_svm/rbf_svm.h"
+#include "families/lle_svm/time_series_forms.h"
 #include "layers/vector_sums.h"
 #include "lle_svm_test_model.h"
-#include "networks/lle_svm.h"
+#include "families/lle_svm/lle_svm.h"
 #include "test_util.h"
 
 using namespace fraudscore;
@@ -405,9 +405,12 @@ TEST_CASE("lle_svm network matches the reference of the whole function") {
   CHECK(net->window_length() == 2);
   CHECK(net->feature_count() == 6);
   CHECK_FALSE(net->has_attention());
-  CHECK(net->cluster_count() == 5);
-  CHECK(std::string(net->cluster_label(3)) == "G3");
-  CHECK(net->cluster_label(5) == nullptr);
+  // One named output: the credit grade, a label per K-means cluster.
+  REQUIRE(net->extra_outputs().size() == 1);
+  CHECK(net->extra_outputs()[0].name == "grade");
+  CHECK(net->extra_outputs()[0].kind == FS_OUTPUT_LABEL);
+  REQUIRE(net->extra_outputs()[0].labels.size() == 5);
+  CHECK(net->extra_outputs()[0].labels[3] == "G3");
 
   const size_t batch = 64, I = 6;
   const std::vector<float> windows = random_windows(rng, batch, I);
@@ -417,9 +420,8 @@ TEST_CASE("lle_svm network matches the reference of the whole function") {
   const size_t ws_floats = net->workspace_floats(batch);
   std::vector<float> ws(ws_floats + 1 + 16, 12345.0f);
   std::vector<float> logits(batch), attention(batch * 2, -7.0f);
-  std::vector<int32_t> clusters(batch, -1);
-  net->forward({windows.data(), valid.data(), batch}, ws.data() + 1,
-               {logits.data(), attention.data(), nullptr, clusters.data()});
+  std::vector<float> clusters(batch, -1.0f);
+  net->forward({windows.data(), valid.data(), batch}, ws.data() + 1, {logits.data(), attention.data(), clusters.data()});
   for (size_t i = ws_floats + 1; i < ws.size(); ++i) CHECK(ws[i] == 12345.0f);
   for (float a : attention) CHECK(a == -7.0f);  // untouched
 
@@ -427,7 +429,7 @@ TEST_CASE("lle_svm network matches the reference of the whole function") {
   for (size_t b = 0; b < batch; ++b) {
     const RefScore want = ref_network(m, &windows[b * 2 * I], valid[b]);
     CHECK(logits[b] == doctest::Approx(want.logit).epsilon(1e-6));
-    CHECK(clusters[b] == static_cast<int32_t>(want.cluster));
+    CHECK(clusters[b] == static_cast<float>(want.cluster));
     seen[want.cluster] = true;
   }
   CHECK(std::count(seen.begin(), seen.end(), true) >= 2);  // the clusters are not all one

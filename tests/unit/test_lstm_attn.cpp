@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "lstm_attn_reference.h"
-#include "networks/lstm_attn.h"
+#include "families/lstm_attn/lstm_attn.h"
 #include "test_util.h"
 
 using namespace fraudscore;
@@ -122,7 +122,9 @@ TEST_CASE("lstm_attn forward matches the double reference of the whole function,
     CHECK(net->window_length() == c.dims.steps);
     CHECK(net->feature_count() == c.dims.features);
     CHECK(net->has_attention());
-    CHECK(net->has_entity_output());
+    REQUIRE(net->extra_outputs().size() == 1);  // the enterprise's risk, a probability
+    CHECK(net->extra_outputs()[0].name == "enterprise_risk");
+    CHECK(net->extra_outputs()[0].kind == FS_OUTPUT_PROBABILITY);
     const std::vector<float> x = padded_windows(c.dims, c.valid, seed++);
     check_against_reference(c.dims, tensors, run(*net, x, c.valid), x, c.valid);
   }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "layers/multihead_attention.h"
+#include "families/lstm_attn/multihead_attention.h"
 #include "lstm_attn_reference.h"
 #include "test_util.h"
 

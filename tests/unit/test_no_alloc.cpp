@@ -315,12 +315,12 @@ TEST_CASE("lle_svm forward allocates nothing") {
     std::vector<uint32_t> valid(batch, 2);
     valid[0] = 1;
     std::vector<float> logits(batch);
-    std::vector<int32_t> clusters(batch);
+    std::vector<float> clusters(batch);
     const size_t before = g_new_calls;
     for (size_t i = 0; i < 100; ++i)
       net->forward({&windows[(i % batch) * 2 * 26], &valid[i % batch], 1}, ws.data(),
-                   {&logits[0], nullptr, nullptr, &clusters[0]});
-    net->forward({windows.data(), valid.data(), batch}, ws.data(), {logits.data(), nullptr, nullptr, clusters.data()});
+                   {&logits[0], nullptr, &clusters[0]});
+    net->forward({windows.data(), valid.data(), batch}, ws.data(), {logits.data(), nullptr, clusters.data()});
     CHECK(g_new_calls - before == 0);
     CHECK(std::isfinite(logits[batch - 1]));
   }

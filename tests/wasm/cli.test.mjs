@@ -83,12 +83,12 @@ for (const flavour of FLAVOURS) {
           const dr = reasonDifference(parseReasons(e.reasons), r.reasons);
           worstReason = Math.max(worstReason, dr);
           if (!(dr <= TOLERANCE)) bad.push(`reasons ${r.reasons.map((x) => `${x.code}=${x.contribution}`).join(';')} vs ${e.reasons}`);
-          if ('enterprise_risk' in e) {
-            if (!(Math.abs(r.enterpriseRisk - Number(e.enterprise_risk)) <= TOLERANCE)) bad.push(`enterprise risk ${r.enterpriseRisk} vs ${e.enterprise_risk}`);
-          } else if (r.enterpriseRisk !== undefined) bad.push('enterpriseRisk the CLI does not print');
-          if ('grade' in e) {
-            if (r.grade !== e.grade) bad.push(`grade ${r.grade} vs ${e.grade}`);
-          } else if (r.grade !== undefined) bad.push('grade the CLI does not print');
+          // The CLI prints each named output in a column of its name: a probability's value, a label.
+          for (const o of model.info.outputs) {
+            if (!(o.name in e)) bad.push(`${o.name} the CLI does not print`);
+            else if (o.kind === 'label' ? r.outputs[o.name] !== e[o.name]
+              : !(Math.abs(r.outputs[o.name] - Number(e[o.name])) <= TOLERANCE)) bad.push(`${o.name} ${r.outputs[o.name]} vs ${e[o.name]}`);
+          }
           if (bad.length) failures.push(`row ${i}: ${bad.join(', ')}`);
         });
         console.log(`${label} (${flavour.name}): ${rows.length} rows; max |d| probability ` +

@@ -43,12 +43,8 @@ export function requirePaysim() {
   }
   return PAYSIM;
 }
-/** The example file of each model kind. */
-export const EXAMPLE = {
-  crnn: path.join(REPO, 'examples', 'transactions.csv'),
-  lstm_attn: path.join(REPO, 'examples', 'sme_payments.csv'),
-  lle_svm: path.join(REPO, 'examples', 'company_years.csv'),
-};
+/** The example file of each model kind (the manifest's first model of that kind). */
+export const EXAMPLE = Object.fromEntries([...MANIFEST].reverse().map((m) => [m.kind, path.join(REPO, m.example)]));
 export const TOLERANCE = 1e-5;
 
 export const modelPath = (name) => path.join(REPO, entry(name).file);

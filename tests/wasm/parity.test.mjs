@@ -1,7 +1,7 @@
 // Train/serve parity in JavaScript: the trainer's golden vectors (models/manifest.json's golden files), fed as raw rows
 // in order to a fresh session with the model's default thresholds (as tests/parity/golden_parity.cpp does),
 // agree within 1e-5 on probability, raw probability, attention, enterprise risk, applied threshold and reason
-// contributions; valid steps, grades and reason codes equal (codes may differ only where contributions tie);
+// contributions; valid steps, label outputs and reason codes equal (codes may differ only where contributions tie);
 // decisions and bands equal except within 1e-5 of a threshold. Both builds.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,9 +31,13 @@ async function checkGolden(name, bytes, goldenPath, flavour, minRows) {
   const f = {
     p: col('expected_probability'), raw: col('expected_raw_probability'), decision: col('expected_decision'),
     band: col('expected_band'), valid: col('expected_valid_steps'), attention: col('expected_attention'),
-    entity: col('expected_entity_risk'), grade: col('expected_grade'), threshold: col('expected_threshold'),
-    reasons: col('expected_reasons'),
+    threshold: col('expected_threshold'), reasons: col('expected_reasons'),
   };
+  // Each named output of the model in its column expected_NAME.
+  const outputColumns = info.outputs.map((o) => {
+    assert.ok(col(`expected_${o.name}`) >= 0, `golden file lacks expected_${o.name}`);
+    return { ...o, column: col(`expected_${o.name}`) };
+  });
   for (const k of ['p', 'raw', 'decision', 'band', 'valid', 'attention']) assert.ok(f[k] >= 0, `golden lacks ${k}`);
   assert.ok(records.length >= minRows, `too few golden rows: ${records.length}`);
 
@@ -42,7 +46,7 @@ async function checkGolden(name, bytes, goldenPath, flavour, minRows) {
   const session = model.session({ maxKeys: 65536, maxBatch: BATCH, reasons: f.reasons >= 0 ? 3 : 0 });
   const results = scoreInBatches(session, rows, BATCH);
 
-  const worst = { p: 0, raw: 0, attention: 0, entity: 0, threshold: 0, reason: 0 };
+  const worst = { p: 0, raw: 0, attention: 0, outputs: 0, threshold: 0, reason: 0 };
   const failures = [];
   let nearDecisions = 0;
   records.forEach((r, i) => {
@@ -51,7 +55,7 @@ async function checkGolden(name, bytes, goldenPath, flavour, minRows) {
     const d = {
       p: Math.abs(res.probability - p),
       raw: Math.abs(res.rawProbability - Number(r[f.raw])),
-      attention: 0, entity: 0, threshold: 0, reason: 0,
+      attention: 0, outputs: 0, threshold: 0, reason: 0,
     };
     const bad = [];
     if (r[f.attention] !== '' || res.attention.length) {
@@ -59,12 +63,18 @@ async function checkGolden(name, bytes, goldenPath, flavour, minRows) {
       if (att.length !== res.attention.length) { d.attention = 1; bad.push(`attention length ${res.attention.length}`); }
       att.forEach((a, t) => { d.attention = Math.max(d.attention, Math.abs(res.attention[t] - a)); });
     }
-    if (f.entity >= 0 && r[f.entity] !== '') d.entity = Math.abs(res.enterpriseRisk - Number(r[f.entity]));
-    else if (res.enterpriseRisk !== undefined) { d.entity = 1; bad.push('unexpected enterpriseRisk'); }
+    for (const o of outputColumns) {
+      const got = res.outputs[o.name], want = r[o.column];
+      if (o.kind === 'label') {
+        if (got !== want) bad.push(`${o.name} ${got} vs ${want}`);
+        if (o.labels[res.outputs[`${o.name}_index`]] !== got) bad.push(`${o.name}_index`);
+      } else {
+        d.outputs = Math.max(d.outputs, want === '' ? 1 : Math.abs(got - Number(want)));
+      }
+    }
+    if (!outputColumns.length && res.outputs !== undefined) bad.push('outputs the model does not declare');
     if (f.threshold >= 0 && r[f.threshold] !== '') d.threshold = Math.abs(res.blockThreshold - Number(r[f.threshold]));
     if (f.reasons >= 0) d.reason = reasonDifference(parseReasons(r[f.reasons]), res.reasons);
-    const expectedGrade = f.grade >= 0 && r[f.grade] !== '' ? r[f.grade] : undefined;
-    if (res.grade !== expectedGrade) bad.push(`grade ${res.grade} vs ${expectedGrade}`);
     if (res.validSteps !== Number(r[f.valid])) bad.push(`validSteps ${res.validSteps} vs ${r[f.valid]}`);
     for (const k of Object.keys(worst)) {
       worst[k] = Math.max(worst[k], d[k]);

@@ -83,10 +83,11 @@ for (const flavour of FLAVOURS) {
             assert.ok(x.contribution > 0);
             if (i) assert.ok(x.contribution <= r.reasons[i - 1].contribution, 'largest first');
           });
-          assert.equal('enterpriseRisk' in r, info.hasEntityRisk);
-          if (info.hasEntityRisk) assert.ok(r.enterpriseRisk >= 0 && r.enterpriseRisk <= 1);
-          assert.equal('grade' in r, info.kind === 'lle_svm');
-          if (info.kind === 'lle_svm') assert.equal(r.grade, info.grades[r.gradeIndex]);
+          assert.equal('outputs' in r, info.outputs.length > 0);
+          for (const o of info.outputs) {
+            if (o.kind === 'label') assert.equal(r.outputs[o.name], o.labels[r.outputs[`${o.name}_index`]]);
+            else assert.ok(r.outputs[o.name] >= 0 && r.outputs[o.name] <= 1);
+          }
         }
       }
     });

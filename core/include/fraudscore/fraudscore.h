@@ -19,14 +19,20 @@
  *   or per key) and the working buffers the network needs, all sized when the
  *   session is created. Scoring performs no heap allocation. A session may be
  *   used by one thread at a time. Freed by fs_session_free.
- * - Pointers returned inside fs_result (attention, reasons) point into the
- *   session and stay valid until the next call on that session; strings
- *   (reason codes and texts, grades) are owned by the model.
+ * - Pointers returned inside fs_result (attention, reasons, outputs) point
+ *   into the session and stay valid until the next call on that session;
+ *   strings (reason codes and texts, output names and labels) are owned by the
+ *   model.
  *
  * Risk assessment (DESIGN.md's vocabulary, the same for every model kind)
  * - probability, band, decision; attention per window step (attention models);
- *   reason codes: the input feature groups whose replacement by their training
- *   mean lowers the probability most (occlusion), largest first.
+ *   reason codes: the input feature groups that raise the score most, largest
+ *   first — by occlusion (how much the probability falls when the group is
+ *   typical) or, for models that attribute their own score exactly (gbdt's
+ *   TreeSHAP), the group's share of the logit (fs_model_info.reason_method).
+ * - Named outputs: some models give more than the probability (lstm_attn's
+ *   enterprise_risk, lle_svm's credit grade). A model lists them
+ *   (fs_model_output) and every result carries them in that order.
  * - Dynamic thresholds: where the model enables them, a session moves its
  *   block and review thresholds per segment (e.g. industry sector) to hold the
  *   model's target alert rate as scores drift, and by labelled feedback
@@ -71,7 +77,16 @@ typedef enum fs_band { FS_BAND_LOW = 0, FS_BAND_MEDIUM = 1, FS_BAND_HIGH = 2, FS
 
 typedef enum fs_decision { FS_DECISION_APPROVE = 0, FS_DECISION_STEP_UP = 1, FS_DECISION_BLOCK = 2 } fs_decision;
 
-typedef enum fs_model_kind { FS_KIND_CRNN = 1, FS_KIND_LSTM_ATTN = 2, FS_KIND_LLE_SVM = 3 } fs_model_kind;
+/* A named output beside the probability: a calibrated probability, or one
+ * label of a list (e.g. a credit grade). */
+typedef enum fs_output_kind { FS_OUTPUT_PROBABILITY = 0, FS_OUTPUT_LABEL = 1 } fs_output_kind;
+
+typedef struct fs_output {
+  const char* name;    /* e.g. "enterprise_risk", "grade" (owned by the model) */
+  fs_output_kind kind;
+  double value;        /* PROBABILITY: in [0, 1]; LABEL: the label's index */
+  const char* label;   /* LABEL: the label (owned by the model); PROBABILITY: NULL */
+} fs_output;
 
 typedef enum fs_column_type {
   FS_COLUMN_NUMERIC = 0,
@@ -99,7 +114,8 @@ typedef struct fs_value {
 typedef struct fs_reason {
   const char* code;    /* stable code, e.g. "PAYMENT_DELAY" (owned by the model) */
   const char* text;    /* a short readable sentence (owned by the model) */
-  double contribution; /* how much the probability falls when this group is typical (> 0) */
+  double contribution; /* > 0. Occlusion: how much the probability falls when this group is
+                          typical; attribution: the group's share of the logit */
 } fs_reason;
 
 typedef struct fs_result {
@@ -122,12 +138,11 @@ typedef struct fs_result {
    * max_reasons. Point into the session; valid until its next call. */
   const fs_reason* reasons;
   uint32_t reason_count;
-  /* lstm_attn: the enterprise's calibrated risk probability; NaN for other kinds. */
-  double entity_risk;
-  /* lle_svm: the K-means cluster and its credit grade (owned by the model);
-   * -1 and NULL for other kinds. */
-  int32_t grade_index;
-  const char* grade;
+  /* The model's named outputs (fs_model_info.output_count of them, in the
+   * model's order; see fs_result_output). Point into the session; valid until
+   * its next call. */
+  const fs_output* outputs;
+  uint32_t output_count;
   /* Features of this row that were beyond the model's training range (plus
    * its stated margin) and were clipped to it before scoring. A row with any
    * is decided at least step_up: the model has not seen such a payment. */
@@ -135,7 +150,7 @@ typedef struct fs_result {
 } fs_result;
 
 typedef struct fs_model_info {
-  fs_model_kind kind;
+  const char* kind;  /* the model family: "crnn", "lstm_attn", "lle_svm", "gbdt" */
   const char* name;
   uint32_t schema_major;
   uint32_t schema_minor;
@@ -148,9 +163,9 @@ typedef struct fs_model_info {
   double review_threshold;
   double band_cuts[3];
   const char* trainer_version;
-  int has_entity_risk;        /* 1 if results carry entity_risk (lstm_attn) */
-  uint32_t grade_count;       /* K-means grades (lle_svm), 0 otherwise; see fs_model_grade */
+  uint32_t output_count;      /* named outputs of every result; see fs_model_output */
   uint32_t reason_group_count; /* see fs_model_reason_group */
+  const char* reason_method;  /* "occlusion", or "attribution" (the model's exact attribution of its logit) */
   int dynamic_thresholds;     /* 1 if the model enables dynamic thresholds */
   int32_t segment_column;     /* their segment column, -1 for one segment */
   uint32_t segment_count;     /* segments (vocabulary of the segment column + 1 for unknown values) */
@@ -171,7 +186,8 @@ FS_API const char* fs_status_name(fs_status status);
 FS_API const char* fs_band_name(fs_band band);         /* "low", "medium", "high", "critical" */
 FS_API const char* fs_decision_name(fs_decision d);    /* "approve", "step_up", "block" */
 FS_API const char* fs_version(void);                    /* library version, e.g. "0.1.0" */
-FS_API const char* fs_kind_name(fs_model_kind kind);   /* "crnn", "lstm_attn", "lle_svm" */
+/* The model families this build scores, e.g. "crnn,lstm_attn,lle_svm,gbdt" (FRAUDSCORE_FAMILIES). */
+FS_API const char* fs_families(void);
 
 /* Loading: verify the buffer (structure, identifier, version, checksum), then
  * every tensor's shape and value, then plan. `bytes` is copied. */
@@ -220,8 +236,15 @@ FS_API fs_status fs_model_metric(const fs_model* model, uint32_t index, const ch
 /* Reason group `index` (0..reason_group_count-1): its code and text. */
 FS_API fs_status fs_model_reason_group(const fs_model* model, uint32_t index, const char** out_code,
                                        const char** out_text);
-/* Credit grade of K-means cluster `index` (lle_svm). */
-FS_API fs_status fs_model_grade(const fs_model* model, uint32_t index, const char** out_grade);
+/* Named output `index` (0..output_count-1): its name, kind and, for a
+ * label output, how many labels it has (0 for a probability). */
+FS_API fs_status fs_model_output(const fs_model* model, uint32_t index, const char** out_name,
+                                 fs_output_kind* out_kind, uint32_t* out_label_count);
+/* Label `label` of named output `index` (e.g. a credit grade). */
+FS_API fs_status fs_model_output_label(const fs_model* model, uint32_t index, uint32_t label,
+                                       const char** out_label);
+/* The output called `name` of a result; FS_ERR_INPUT if the model has none by that name. */
+FS_API fs_status fs_result_output(const fs_result* result, const char* name, fs_output* out_output);
 
 /* Session options. Zero fields pick the defaults. */
 typedef struct fs_session_options {

@@ -23,8 +23,7 @@ inline void forward_chunked(const Network& net, const NetworkInput& in, float* w
     const size_t n = in.batch - start < kForwardChunk ? in.batch - start : kForwardChunk;
     const NetworkInput part{in.windows + start * T * F, in.valid_steps + start, n};
     NetworkOutput part_out{out.logits + start, out.attention ? out.attention + start * T : nullptr};
-    if (out.entity_logits) part_out.entity_logits = out.entity_logits + start;
-    if (out.clusters) part_out.clusters = out.clusters + start;
+    if (out.extras) part_out.extras = out.extras + start * net.extra_outputs().size();
     net.forward(part, workspace, part_out);
   }
 }

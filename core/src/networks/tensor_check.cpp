@@ -12,7 +12,21 @@ std::string shape_text(const std::vector<uint32_t>& shape) {
 
 namespace {
 
-const char* dtype_name(TensorDtype dtype) { return dtype == TensorDtype::Float64 ? "Float64" : "Float32"; }
+const char* dtype_name(TensorDtype dtype) {
+  switch (dtype) {
+    case TensorDtype::Float64: return "Float64";
+    case TensorDtype::Int32: return "Int32";
+    default: return "Float32";
+  }
+}
+
+const void* values(const TensorView& t, TensorDtype dtype) {
+  switch (dtype) {
+    case TensorDtype::Float64: return t.f64;
+    case TensorDtype::Int32: return t.i32;
+    default: return t.data;
+  }
+}
 
 }  // namespace
 
@@ -28,11 +42,15 @@ Status expect_tensor(const std::vector<TensorView>& tensors, const char* family,
                          dtype_name(t->dtype), family, dtype_name(dtype));
   // A stored type with no values behind it is refused here, so no family ever
   // dereferences a null weight pointer.
-  const void* data = dtype == TensorDtype::Float64 ? static_cast<const void*>(t->f64) : t->data;
+  const void* data = values(*t, dtype);
   if (t->count > 0 && !data)
     return Status::error(FS_ERR_CORRUPT, "tensor '%s' has no %s values", name.c_str(), dtype_name(dtype));
   if (dtype == TensorDtype::Float64 && reinterpret_cast<uintptr_t>(t->f64) % alignof(double) != 0)
     return Status::error(FS_ERR_CORRUPT, "tensor '%s' is not 8-byte aligned", name.c_str());
+  if (dtype == TensorDtype::Int32) {
+    if (out) *out = t;
+    return Status::ok();  // integers are always finite; their ranges are the family's to check
+  }
   for (size_t i = 0; i < t->count; ++i)
     if (!std::isfinite(dtype == TensorDtype::Float64 ? t->f64[i] : static_cast<double>(t->data[i])))
       return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %zu", name.c_str(), i);

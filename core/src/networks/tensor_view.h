@@ -1,4 +1,4 @@
-// A verified tensor of the model file (float32 or float64), read in place.
+// A verified tensor of the model file (float32, float64 or int32), read in place.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 namespace fraudscore {
 
-enum class TensorDtype : uint8_t { Float32, Float64 };
+enum class TensorDtype : uint8_t { Float32, Float64, Int32 };
 
 struct TensorView {
   std::string name;
@@ -16,6 +16,7 @@ struct TensorView {
   std::vector<uint32_t> shape;
   const float* data = nullptr;   // Float32 tensors
   const double* f64 = nullptr;   // Float64 tensors
+  const int32_t* i32 = nullptr;  // Int32 tensors
   size_t count = 0;
 };
 

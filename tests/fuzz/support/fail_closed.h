@@ -55,10 +55,15 @@ inline bool check_result(const fs_model_info& info, const fs_result& r, const ch
   for (uint32_t i = 0; i < r.reason_count; ++i)
     if (!r.reasons[i].code || !r.reasons[i].text || !std::isfinite(r.reasons[i].contribution))
       return bad("a reason without code/text or with a non-finite contribution", r.reasons[i].contribution);
-  if (info.has_entity_risk && !unit_interval(r.entity_risk))
-    return bad("FS_OK with an entity risk that is not a finite number in [0, 1]", r.entity_risk);
-  if (info.grade_count && (r.grade_index < 0 || static_cast<uint32_t>(r.grade_index) >= info.grade_count || !r.grade))
-    return bad("grade index outside the model's grades", r.grade_index);
+  if (r.output_count != info.output_count || (r.output_count && !r.outputs))
+    return bad("a result whose outputs are not the model's", r.output_count);
+  for (uint32_t i = 0; i < r.output_count; ++i) {
+    const fs_output& o = r.outputs[i];
+    if (o.kind == FS_OUTPUT_PROBABILITY && !unit_interval(o.value))
+      return bad("FS_OK with a probability output that is not a finite number in [0, 1]", o.value);
+    if (o.kind == FS_OUTPUT_LABEL && (!o.label || !(o.value >= 0)))
+      return bad("a label output without its label", o.value);
+  }
   return true;
 }
 

@@ -100,9 +100,15 @@ void exercise_model_bytes(const uint8_t* data, size_t size) {
     const char *code = nullptr, *text = nullptr;
     fs_model_reason_group(model, i, &code, &text);
   }
-  for (uint32_t i = 0; i < info.grade_count; ++i) {
-    const char* grade = nullptr;
-    fs_model_grade(model, i, &grade);
+  for (uint32_t i = 0; i < info.output_count; ++i) {
+    const char* name = nullptr;
+    fs_output_kind kind{};
+    uint32_t labels = 0;
+    if (fs_model_output(model, i, &name, &kind, &labels) != FS_OK) continue;
+    for (uint32_t l = 0; l < labels; ++l) {
+      const char* label = nullptr;
+      fs_model_output_label(model, i, l, &label);
+    }
   }
   const char* metric = nullptr;
   double value = 0;

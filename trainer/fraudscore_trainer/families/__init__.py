@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable, Dict, Tuple
 
-_MODULES = ("crnn", "lstm_attn", "lle_svm")   # the families trained from a dataset description
+_MODULES = ("crnn", "lstm_attn", "lle_svm", "gbdt")   # the families trained from a dataset description
 
 
 class FamilyError(ValueError):

@@ -85,8 +85,8 @@ def has_ranges(spec: Spec) -> bool:
 
 
 def _tensors(S, tensors):
-    """float64 numpy arrays become Float64 tensors; everything else (torch
-    tensors included) Float32."""
+    """float64 numpy arrays become Float64 tensors, int32 ones Int32 (1.4); everything else
+    (torch tensors included) Float32."""
     out = []
     for name, value in tensors.items():
         if hasattr(value, "detach"):
@@ -97,6 +97,10 @@ def _tensors(S, tensors):
             arr = np.ascontiguousarray(value, dtype="<f8")
             t.dtype = S.DataType.DataType.Float64
             t.f64 = arr.reshape(-1)
+        elif isinstance(value, np.ndarray) and value.dtype == np.int32:
+            arr = np.ascontiguousarray(value, dtype="<i4")
+            t.dtype = S.DataType.DataType.Int32
+            t.i32 = arr.reshape(-1)
         else:
             arr = np.ascontiguousarray(value, dtype="<f4")
             t.dtype = S.DataType.DataType.Float32
@@ -181,17 +185,19 @@ def _architecture(S, arch_type, arch_config):
 
 
 def build_model_bytes(name, description, spec: Spec, network_config: dict, tensors, risk: dict, provenance: dict,
-                      schema_version=None, kind=KIND_CRNN, arch_type="CrnnConfig") -> bytes:
-    """`tensors`: name -> torch tensor or numpy array (float64 arrays are stored as Float64)."""
+                      schema_version=None, kind=KIND_CRNN, arch_type="CrnnConfig", min_minor=0) -> bytes:
+    """`tensors`: name -> torch tensor or numpy array (float64 arrays are stored as Float64, int32 as
+    Int32). `arch_type`: the schema's table of the architecture (any member of the `Architecture`
+    union); `min_minor`: the oldest schema minor that architecture needs (a newer family's)."""
     if schema_version is None:  # the oldest reader that understands everything written
         minor = SCHEMA_MINOR if has_ranges(spec) else SCHEMA_MINOR_NO_RANGES
         if any(f.op >= OP_SINCE_PREVIOUS for f in spec.features):
             minor = SCHEMA_MINOR_HISTORY
-        schema_version = (SCHEMA_MAJOR, minor)
+        schema_version = (SCHEMA_MAJOR, max(minor, min_minor))
     S = schema_gen.schema()
     for mod in ("Column", "UnknownCategory", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
                 "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",
-                "LstmAttnConfig", "LleSvmConfig", "Architecture", "ModelBody", "Model"):
+                "LstmAttnConfig", "LleSvmConfig", arch_type, "Architecture", "ModelBody", "Model"):
         schema_gen.submodule(mod)
     body = S.ModelBody.ModelBodyT()
     body.kind = kind

@@ -83,7 +83,6 @@ def write_golden(path, model, spec, risk, rows_df, clip):
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(p, risk)]
     out["expected_valid_steps"] = s["valid"]
     out["expected_attention"] = ""
-    out["expected_entity_risk"] = ""
     out["expected_grade"] = [model.grades[c] for c in s["cluster"]]
     if "expected_threshold" not in out:   # fixed: exact (shortest round trip)
         out["expected_threshold"] = repr(float(risk["decision_threshold"]))

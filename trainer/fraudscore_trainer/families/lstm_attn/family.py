@@ -151,7 +151,7 @@ def write_golden(path, result, rows):
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(p, risk)]
     out["expected_valid_steps"] = win.valid_steps(idx)
     out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in att]
-    out["expected_entity_risk"] = [f"{v:.12g}" for v in metrics.apply_platt(zr, *risk["entity_platt"])]
+    out["expected_enterprise_risk"] = [f"{v:.12g}" for v in metrics.apply_platt(zr, *risk["entity_platt"])]
     out["expected_reasons"] = [reasons.format_reasons(r) for r in why]
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)

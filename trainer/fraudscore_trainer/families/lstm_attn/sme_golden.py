@@ -69,7 +69,7 @@ def write_golden(path, df, model, spec, risk, from_day, max_rows, seed):
     out["expected_band"] = [golden.BANDS[b] for b in golden.band_for(s["p"], risk)]
     out["expected_valid_steps"] = s["valid"]
     out["expected_attention"] = [";".join(f"{w:.9g}" for w in row) for row in s["attention"]]
-    out["expected_entity_risk"] = [f"{v:.12g}" for v in s["entity"]]
+    out["expected_enterprise_risk"] = [f"{v:.12g}" for v in s["entity"]]
     out["expected_threshold"] = [f"{v:.12g}" for v in s["block"]]
     out["expected_reasons"] = [reasons.format_reasons(r) for r in s["reasons"]]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-#include "layers/rbf_svm.h"
+#include "families/lle_svm/rbf_svm.h"
 
 #include <cmath>
 

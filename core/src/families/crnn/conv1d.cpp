@@ -1,4 +1,4 @@
-#include "layers/conv1d.h"
+#include "families/crnn/conv1d.h"
 
 #include "layers/activations.h"
 

@@ -16,6 +16,9 @@ namespace fraudscore {
 
 struct LstmAttnDims {
   uint32_t steps, features, lstm_hidden, heads, dense_units;
+  // Platt calibration of the enterprise-risk logit (the file's entity_calibration).
+  bool enterprise_platt = false;
+  double enterprise_a = 1.0, enterprise_b = 0.0;
 };
 
 // Check the dimensions and every tensor's presence and shape against `dims`,

@@ -1,4 +1,4 @@
-#include "layers/multihead_attention.h"
+#include "families/lstm_attn/multihead_attention.h"
 
 #include <cmath>
 #include <cstring>

@@ -1,11 +1,11 @@
-#include "networks/crnn.h"
+#include "families/crnn/crnn.h"
 
 #include <string>
 
 #include "kernels/kernels.h"
 #include "layers/activations.h"
-#include "layers/attention.h"
-#include "layers/conv1d.h"
+#include "families/crnn/attention.h"
+#include "families/crnn/conv1d.h"
 #include "layers/lstm.h"
 #include "networks/bilstm_tensors.h"
 #include "networks/tensor_check.h"

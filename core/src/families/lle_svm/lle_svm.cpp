@@ -1,12 +1,12 @@
-#include "networks/lle_svm.h"
+#include "families/lle_svm/lle_svm.h"
 
 #include <cmath>
 #include <cstdint>
 
-#include "layers/lle_embedding.h"
-#include "layers/nearest_centroid.h"
-#include "layers/rbf_svm.h"
-#include "layers/time_series_forms.h"
+#include "families/lle_svm/lle_embedding.h"
+#include "families/lle_svm/nearest_centroid.h"
+#include "families/lle_svm/rbf_svm.h"
+#include "families/lle_svm/time_series_forms.h"
 #include "networks/tensor_check.h"
 
 namespace fraudscore {
@@ -44,15 +44,16 @@ class LleSvm final : public Network {
     svm_ = {get("svm.support_vectors"), get("svm.dual_coef"), s, dims.embedding_dim, dims.gamma, dims.intercept};
     centroids_ = get("kmeans.centroids");
     centroid_count_ = k;
+    ExtraOutput grade;
+    grade.name = "grade";
+    grade.kind = FS_OUTPUT_LABEL;
+    grade.labels = dims.grades;
+    extra_outputs_.push_back(std::move(grade));
   }
 
   uint32_t window_length() const override { return d_.steps; }
   uint32_t feature_count() const override { return d_.features; }
   bool has_attention() const override { return false; }
-  uint32_t cluster_count() const override { return static_cast<uint32_t>(centroid_count_); }
-  const char* cluster_label(uint32_t cluster) const override {
-    return cluster < d_.grades.size() ? d_.grades[cluster].c_str() : nullptr;
-  }
 
   // Windows are scored one after another over the same scratch, so the size
   // does not grow with the batch. One extra float lets forward() align to 8 bytes.
@@ -90,8 +91,8 @@ class LleSvm final : public Network {
       for (size_t c = 0; c < input_dim_; ++c) z[c] = (z[c] - mean_[c]) / std_[c];
       lle_embed(lle_shape_, lle_, z, scratch, y);
       out.logits[b] = static_cast<float>(rbf_svm_decision(svm_, y));
-      if (out.clusters)
-        out.clusters[b] = static_cast<int32_t>(nearest_centroid(centroids_, centroid_count_, d_.embedding_dim, y));
+      if (out.extras)  // the credit grade's index: the nearest centroid
+        out.extras[b] = static_cast<float>(nearest_centroid(centroids_, centroid_count_, d_.embedding_dim, y));
     }
   }
 

@@ -1,4 +1,4 @@
-#include "layers/attention.h"
+#include "families/crnn/attention.h"
 
 #include <cmath>
 #include <cstring>

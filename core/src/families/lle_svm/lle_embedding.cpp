@@ -1,4 +1,4 @@
-#include "layers/lle_embedding.h"
+#include "families/lle_svm/lle_embedding.h"
 
 #include <cmath>
 #include <limits>

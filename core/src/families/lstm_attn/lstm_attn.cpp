@@ -1,4 +1,4 @@
-#include "networks/lstm_attn.h"
+#include "families/lstm_attn/lstm_attn.h"
 
 #include <cstring>
 #include <string>
@@ -6,7 +6,7 @@
 #include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/lstm.h"
-#include "layers/multihead_attention.h"
+#include "families/lstm_attn/multihead_attention.h"
 #include "networks/bilstm_tensors.h"
 #include "networks/tensor_check.h"
 
@@ -50,12 +50,18 @@ class LstmAttn final : public Network {
                 get("anomaly_head.fc2.bias")};
     risk_ = {get("risk_head.fc1.weight"), get("risk_head.fc1.bias"), get("risk_head.fc2.weight"),
              get("risk_head.fc2.bias")};
+    ExtraOutput enterprise_risk;
+    enterprise_risk.name = "enterprise_risk";
+    enterprise_risk.kind = FS_OUTPUT_PROBABILITY;
+    enterprise_risk.platt = dims.enterprise_platt;
+    enterprise_risk.platt_a = dims.enterprise_a;
+    enterprise_risk.platt_b = dims.enterprise_b;
+    extra_outputs_.push_back(std::move(enterprise_risk));
   }
 
   uint32_t window_length() const override { return d_.steps; }
   uint32_t feature_count() const override { return d_.features; }
   bool has_attention() const override { return true; }
-  bool has_entity_output() const override { return true; }
 
   size_t workspace_floats(size_t max_batch) const override {
     const Sizes s = sizes(max_batch);
@@ -111,7 +117,8 @@ class LstmAttn final : public Network {
     // z[b] = [last, pooled] (2E): the [batch, 2, E] rows projected in one GEMM.
     k.f32_gemm_nt(2 * in.batch, E, E, pooled, E, mha_.out_proj_weight, E, mha_.out_proj_bias, false, z, E);
     run_head(k, anomaly_, in.batch, z, dense, out.logits);
-    if (out.entity_logits) run_head(k, risk_, in.batch, z, dense, out.entity_logits);
+    // One extra output, so its logits are consecutive.
+    if (out.extras) run_head(k, risk_, in.batch, z, dense, out.extras);
   }
 
  private:

@@ -1,4 +1,4 @@
-#include "layers/time_series_forms.h"
+#include "families/lle_svm/time_series_forms.h"
 
 #include <algorithm>
 #include <cmath>

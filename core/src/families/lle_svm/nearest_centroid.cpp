@@ -1,4 +1,4 @@
-#include "layers/nearest_centroid.h"
+#include "families/lle_svm/nearest_centroid.h"
 
 #include "layers/vector_sums.h"
 
