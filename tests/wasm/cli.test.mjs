@@ -11,17 +11,14 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  FLAVOURS, EXAMPLE, PAYSIM, TOLERANCE, CLI_SKIP, cliAvailable, loadNamed, readCsv, runCli, nearAny,
+  FLAVOURS, EXAMPLE, MANIFEST, PAYSIM, REPO, TOLERANCE, CLI_SKIP, cliAvailable, loadNamed, readCsv, runCli, nearAny,
   parseReasons, reasonDifference, requirePaysim,
 } from './helpers.mjs';
 
+// Every shipped model on its example rows; the PaySim-column models also on the real PaySim sample.
 const CASES = [
-  ['crnn-on-device', EXAMPLE.crnn],
-  ['crnn-paper', EXAMPLE.crnn],
-  ['lstm_attn-sme', EXAMPLE.lstm_attn],
-  ['lle_svm-listed', EXAMPLE.lle_svm],
-  ['crnn-on-device', PAYSIM],
-  ['crnn-paper', PAYSIM],
+  ...MANIFEST.map((m) => [m.name, path.join(REPO, m.example)]),
+  ...MANIFEST.filter((m) => m.example === 'examples/transactions.csv').map((m) => [m.name, PAYSIM]),
 ];
 const EXTREME_DIR = mkdtempSync(path.join(os.tmpdir(), 'fraudscore-cli-'));
 process.on('exit', () => rmSync(EXTREME_DIR, { recursive: true, force: true }));
@@ -32,7 +29,7 @@ const EXTREME = path.join(EXTREME_DIR, 'transactions_extreme.csv');
   const lines = records.slice(0, 120).map((r, i) => r.map((v, j) => (i % 4 === 3 && scaled.includes(j) ? String(Number(v) * 1000) : v)));
   writeFileSync(EXTREME, [header, ...lines].map((r) => r.join(',')).join('\n') + '\n');
 }
-CASES.push(['crnn-on-device', EXTREME], ['crnn-paper', EXTREME]);
+CASES.push(...MANIFEST.filter((m) => m.example === 'examples/transactions.csv').map((m) => [m.name, EXTREME]));
 // CLI figures are printed with 9 (probabilities) and 6 (attention, contributions) significant digits.
 const PRINTED = 1e-6;
 

@@ -364,8 +364,9 @@ def _rebuild_command(args):
     options = [("--max-rows", args.max_rows, 0), ("--data", args.data, None), ("--holdout", args.holdout, None),
                ("--threshold", args.threshold, "max_f1"), ("--golden-rows", args.golden_rows, GOLDEN_ROWS),
                ("--signing-key", args.signing_key, None)]
+    epochs = f" --epochs {args.epochs}" if families.get(args.family).trains_in_epochs else ""
     return (f"fraudscore-train build --description {args.description} --family {args.family} --out {args.out} "
-            f"--name {args.name} --epochs {args.epochs} --max-windows {args.max_windows} --seed {args.seed}"
+            f"--name {args.name}{epochs} --max-windows {args.max_windows} --seed {args.seed}"
             + "".join(f" {flag} {value}" for flag, value, default in options if value != default))
 
 

@@ -19,7 +19,7 @@ def _any_description(description):
 
 @dataclass(frozen=True)
 class Family:
-    name: str                  # as on the command line and in fs_kind_name()
+    name: str                  # as on the command line and in the core's fs_model_info.kind
     summary: str               # one line for --help and the model card
     window_modes: Tuple[str, ...]  # description window modes it can train
     # fit(data: dataset.Dataset, spec, split, options, log) -> result dict with at least: model, spec, risk,
@@ -37,6 +37,8 @@ class Family:
     probabilities: Callable
     # check_description(description) raises FamilyError before any data is read
     check_description: Callable = _any_description
+    # whether --epochs means anything to fit (the rebuild command in the card names it only then)
+    trains_in_epochs: bool = True
 
 
 _REGISTRY: Dict[str, Family] = {}

@@ -23,4 +23,4 @@ def probabilities(result, rows):
 FAMILY = register(Family(name="gbdt", summary="XGBoost gradient-boosted trees over each row's flattened window, "
                          "with TreeSHAP reasons", window_modes=("per_key", "global"), fit=fit,
                          model_bytes=model_bytes, write_golden=write_golden, network_text=network_text,
-                         probabilities=probabilities))
+                         probabilities=probabilities, trains_in_epochs=False))

@@ -90,4 +90,4 @@ def network_text(result):
 FAMILY = register(Family(name="lle_svm", summary="indicator forms → z-score → LLE → RBF SVM with K-means grades, for "
                          "an entity-period panel", window_modes=("per_key",), fit=fit, model_bytes=model_bytes,
                          write_golden=write_golden, network_text=network_text, probabilities=probabilities,
-                         check_description=check_description))
+                         check_description=check_description, trains_in_epochs=False))
