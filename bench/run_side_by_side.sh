@@ -22,25 +22,8 @@ PYTHON=/usr/bin/python3
 [ -f "$MODEL" ] || { echo "run_side_by_side: no model file at $MODEL" >&2; exit 1; }
 mkdir -p "$OUT"
 
-# What the build and the export need (scripts/install-deps.sh: compilers, Google Benchmark, flatc,
-# numpy, PyTorch), plus python3-onnx for the ONNX graph and node + npm for onnxruntime-node
-# (a node from elsewhere, e.g. NodeSource, is kept).
-EXTRA=(python3-onnx)
-command -v node >/dev/null || EXTRA+=(nodejs)
-command -v npm >/dev/null || EXTRA+=(npm)
-"$REPO/scripts/install-deps.sh" "${EXTRA[@]}" >&2
-
-PIN=()
-if command -v taskset >/dev/null; then PIN=(taskset -c "${BENCH_CPU:-0}"); fi
-
-echo "== building fraudscore_bench (Release, $BUILD)" >&2
-cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DFRAUDSCORE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j 2 --target fraudscore_bench >/dev/null
-
-if [ ! -d "$REPO/bench/peers/node_modules/onnxruntime-node" ]; then
-  echo "== installing onnxruntime-node (bench/peers)" >&2
-  (cd "$REPO/bench/peers" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund >&2)
-fi
+# Dependencies, the Release build of fraudscore_bench, onnxruntime-node, PIN.
+. "$REPO/bench/setup_native_peers.sh"
 
 echo "== exporting $MODEL to ONNX" >&2
 "$PYTHON" "$REPO/bench/export_onnx.py" "$MODEL" "$OUT/crnn.onnx" --check "$OUT/check.json" >&2

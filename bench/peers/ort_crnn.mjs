@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 
 import { normalGenerator } from './wasm_bench_common.mjs';  // seeded, so runs see the same windows
+import { cpuSeconds, nowSeconds, percentile, runFor } from './timing.mjs';
 
 const TOLERANCE = 1e-4;
 const LARGE_BATCH = 256;
@@ -49,24 +50,6 @@ function makeFeeds(batch, steps, features) {
   return feeds;
 }
 
-const nowSeconds = () => Number(process.hrtime.bigint()) / 1e9;
-const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-
-async function runFor(session, feeds, seconds, onCall) {
-  const end = nowSeconds() + seconds;
-  let calls = 0;
-  while (nowSeconds() < end) {
-    const start = process.hrtime.bigint();
-    await session.run(feeds[calls % feeds.length]);
-    if (onCall) onCall(Number(process.hrtime.bigint() - start) / 1e3);
-    ++calls;
-  }
-  return calls;
-}
-
-function percentile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 async function measureBatch1(session, steps, features, args) {
   const feeds = makeFeeds(1, steps, features);

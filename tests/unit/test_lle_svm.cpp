@@ -18,7 +18,7 @@
 #include "families/lle_svm/nearest_centroid.h"
 #include "families/lle_svm/rbf_svm.h"
 #include "families/lle_svm/time_series_forms.h"
-#include "layers/vector_sums.h"
+#include "families/lle_svm/vector_sums.h"
 #include "lle_svm_test_model.h"
 #include "families/lle_svm/lle_svm.h"
 #include "test_util.h"

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
+#include "gbdt_test_model.h"
 #include "lle_svm_test_model.h"
 #include "test_models.h"
 
@@ -324,4 +325,29 @@ TEST_CASE("lle_svm forward allocates nothing") {
     CHECK(g_new_calls - before == 0);
     CHECK(std::isfinite(logits[batch - 1]));
   }
+}
+
+// The gbdt network alone: a batch of margins and TreeSHAP attributions, whose
+// path buffers live in the caller's workspace.
+TEST_CASE("gbdt forward and attribute allocate nothing") {
+  std::mt19937 rng(11);
+  const fraudscore_test::RandomEnsemble r = fraudscore_test::random_ensemble(rng, 10, 11, 40);
+  std::unique_ptr<fraudscore::Network> net;
+  REQUIRE(fraudscore::build_gbdt_network(r.dims, r.model.tensors(), &net).is_ok());
+  const size_t batch = 64, inputs = size_t{10} * 11;
+  std::vector<float> windows;
+  std::vector<uint32_t> valid(batch);
+  for (size_t b = 0; b < batch; ++b) {
+    valid[b] = 1 + static_cast<uint32_t>(b % 10);
+    const std::vector<float> w = fraudscore_test::random_window(rng, 10, 11, valid[b]);
+    windows.insert(windows.end(), w.begin(), w.end());
+  }
+  std::vector<float> ws(std::max(net->workspace_floats(batch), net->attribution_workspace_floats()));
+  std::vector<float> logits(batch);
+  std::vector<double> phi(inputs);
+  const size_t before = g_new_calls;
+  net->forward({windows.data(), valid.data(), batch}, ws.data(), {logits.data(), nullptr});
+  for (size_t b = 0; b < batch; ++b) net->attribute(&windows[b * inputs], valid[b], ws.data(), phi.data());
+  CHECK(g_new_calls - before == 0);
+  CHECK(std::isfinite(logits[batch - 1]));
 }

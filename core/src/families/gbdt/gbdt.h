@@ -35,8 +35,8 @@ constexpr uint32_t kGbdtMaxDepth = 64;
 // Int32 but trees.threshold, trees.value and trees.cover (Float32).
 std::vector<std::pair<std::string, std::vector<uint32_t>>> gbdt_tensor_shapes(const GbdtDims& dims, uint32_t nodes);
 
-// The network over a validated ensemble. forward() walks the trees tree-major
-// (rows inner) and sums in double; attribute() is tree_shap() (tree_shap.h).
+// The network over a validated ensemble. forward() walks each window through
+// every tree (window-major) and sums in double; attribute() is tree_shap() (tree_shap.h).
 class GbdtNetwork final : public Network {
  public:
   explicit GbdtNetwork(TreeEnsemble ensemble);

@@ -59,14 +59,13 @@ double TreeEnsemble::margin(const float* window, uint32_t valid_steps) const {
   return sum;
 }
 
-// Tree-major: one tree's nodes stay in cache while every window walks it; a
-// window's inputs are read only where a split asks, so rows are not copied.
+// Window-major: each window walks every tree with its sum in a register. The
+// nodes are 16 bytes, so an on-device ensemble (a few thousand nodes) stays
+// in L1/L2 either way, and walking tree-major instead (each tree over the
+// whole batch) measured 2-3x slower: every step reloads and stores a sum.
 void TreeEnsemble::margins(const float* windows, const uint32_t* valid_steps, size_t batch, double* out) const {
   const size_t window_size = size_t{steps_} * features_;
-  for (size_t b = 0; b < batch; ++b) out[b] = base_margin_;
-  for (uint32_t k = 0; k < tree_count(); ++k)
-    for (size_t b = 0; b < batch; ++b)
-      out[b] += nodes_[leaf_of(k, windows + b * window_size, first_present_input(valid_steps[b]))].threshold;
+  for (size_t b = 0; b < batch; ++b) out[b] = margin(windows + b * window_size, valid_steps[b]);
 }
 
 }  // namespace fraudscore

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "layers/vector_sums.h"
+#include "families/lle_svm/vector_sums.h"
 
 namespace fraudscore {
 

@@ -1,6 +1,6 @@
 #include "families/lle_svm/nearest_centroid.h"
 
-#include "layers/vector_sums.h"
+#include "families/lle_svm/vector_sums.h"
 
 namespace fraudscore {
 

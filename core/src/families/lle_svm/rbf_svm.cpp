@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "layers/vector_sums.h"
+#include "families/lle_svm/vector_sums.h"
 
 namespace fraudscore {
 

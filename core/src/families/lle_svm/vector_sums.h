@@ -1,4 +1,4 @@
-// Sums over double vectors for the lle_svm path: squared Euclidean distance in
+// Sums over double vectors for the lle_svm family: squared Euclidean distance in
 // the direct form sum (a - b)^2 (not |a|^2 - 2ab + |b|^2, so that equal points
 // give exactly 0 and equal pairs give equal results, which keeps tie-breaking
 // by index exact), and the dot product.
