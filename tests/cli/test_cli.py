@@ -186,6 +186,34 @@ class OutputContract(unittest.TestCase):
             self.assertNotEqual(bad.returncode, 0)
             self.assertIn("threshold state", bad.stderr)
 
+    def test_gbdt_scores_payments_with_tree_shap_reasons(self):
+        model = REPO / "models" / "gbdt-on-device.fsmodel"
+        info = subprocess.run([str(CLI), "info", str(model)], capture_output=True, text=True)
+        self.assertEqual(info.returncode, 0, info.stderr)
+        self.assertIn("kind: gbdt", info.stdout)
+        self.assertIn("reasons: attribution", info.stdout)
+        self.assertNotIn("output ", info.stdout)  # no named outputs beside the probability
+        out = score(model, EXAMPLE, "--reasons", "5")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.splitlines()[0].split(","),
+                         ["row", "probability", "band", "decision", "threshold", "raw_probability",
+                          "valid_steps", "attention", "reasons", "out_of_range"])
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        self.assertEqual(len(rows), len(read_rows(EXAMPLE)))
+        explained = 0
+        for r in rows:
+            self.assertEqual(r["attention"], "")  # trees have no attention
+            contributions = [float(part.split("=")[1]) for part in r["reasons"].split(";") if part]
+            self.assertLessEqual(len(contributions), 5)
+            self.assertEqual(contributions, sorted(contributions, reverse=True))
+            self.assertTrue(all(c > 0 for c in contributions))
+            explained += bool(contributions)
+        self.assertGreater(explained, len(rows) // 2)
+        # The example's account takeovers score far above its ordinary payments, as with crnn.
+        probabilities = sorted(float(r["probability"]) for r in rows)
+        self.assertGreater(probabilities[-1], 0.5)
+        self.assertLess(probabilities[len(rows) // 2], 0.05)
+
     def test_dynamic_thresholds_need_a_model_that_has_them(self):
         out = score(MODELS["on-device"], EXAMPLE, "--dynamic-thresholds")
         self.assertNotEqual(out.returncode, 0)
