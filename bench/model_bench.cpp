@@ -4,6 +4,7 @@
 //                                pipeline + window store + network + risk.
 //   KIND/batch1_latency_reasons  the same with 3 reason codes per row.
 //   KIND/batch256_throughput     fs_session_score_batch, 256 rows per call.
+//   KIND/batch256_throughput_reasons   the same with 3 reason codes per row.
 //   KIND/network_batch1          Network::forward on one prepared window.
 //   KIND/network_batch256        Network::forward on 256 prepared windows (in chunks, as sessions run it).
 //   KIND/attribution             Network::attribute on one prepared window (families that attribute
@@ -331,8 +332,8 @@ void session_batch1_latency(benchmark::State& state, const BenchContext* ctx, bo
   report_call_times(state, times);
 }
 
-void session_batch256_throughput(benchmark::State& state, const BenchContext* ctx) {
-  fs_session* session = ctx->session;
+void session_batch256_throughput(benchmark::State& state, const BenchContext* ctx, bool reasons) {
+  fs_session* session = reasons ? ctx->reasons_session : ctx->session;
   const RowPool& pool = *ctx->transactions;
   std::vector<fs_result> results(kLargeBatch);
   const size_t batches = pool.row_count() / kLargeBatch;
@@ -426,7 +427,8 @@ int main(int argc, char** argv) {
   const std::string kind = info.kind;
   add((kind + "/batch1_latency").c_str(), session_batch1_latency, false);
   add((kind + "/batch1_latency_reasons").c_str(), session_batch1_latency, true);
-  add((kind + "/batch256_throughput").c_str(), session_batch256_throughput);
+  add((kind + "/batch256_throughput").c_str(), session_batch256_throughput, false);
+  add((kind + "/batch256_throughput_reasons").c_str(), session_batch256_throughput, true);
   add((kind + "/network_batch1").c_str(), network_forward, size_t{1});
   add((kind + "/network_batch256").c_str(), network_forward, kLargeBatch);
   if (ctx.network().has_attribution()) add((kind + "/attribution").c_str(), network_attribution);

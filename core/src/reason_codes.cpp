@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "networks/chunked_forward.h"
 #include "risk.h"
 
 namespace fraudscore {
@@ -27,22 +26,24 @@ void select_reasons(const Model& m, double* contributions, uint32_t max_reasons,
 
 }  // namespace
 
-void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps, double probability,
-                       const ReasonScratch& scratch, uint32_t max_reasons, fs_reason* out, uint32_t* count) {
+void occlude_window(const Model& m, const float* window, uint32_t valid_steps, float* copies, uint32_t* valid) {
   const size_t T = m.window.length, F = m.features.size(), G = m.reason_groups.size();
   const size_t window_floats = T * F;
   for (size_t g = 0; g < G; ++g) {
-    float* copy = scratch.windows + g * window_floats;
+    float* copy = copies + g * window_floats;
     std::memcpy(copy, window, window_floats * sizeof(float));
     float* latest = copy + (T - 1) * F;
     for (uint32_t feature : m.reason_groups[g].features)
       latest[feature] = static_cast<float>(m.features[feature].baseline);
-    scratch.valid[g] = valid_steps;
+    valid[g] = valid_steps;
   }
-  forward_chunked(*m.network, {scratch.windows, scratch.valid, G}, scratch.workspace, {scratch.logits, nullptr});
-  for (size_t g = 0; g < G; ++g)
-    scratch.contributions[g] = probability - calibrated_probability(m.risk, scratch.logits[g]);
-  select_reasons(m, scratch.contributions, max_reasons, out, count);
+}
+
+void occlusion_reasons(const Model& m, double probability, const float* logits, double* contributions,
+                       uint32_t max_reasons, fs_reason* out, uint32_t* count) {
+  const size_t G = m.reason_groups.size();
+  for (size_t g = 0; g < G; ++g) contributions[g] = probability - calibrated_probability(m.risk, logits[g]);
+  select_reasons(m, contributions, max_reasons, out, count);
 }
 
 void attribution_reasons(const Model& m, const double* attribution, double* contributions, uint32_t max_reasons,

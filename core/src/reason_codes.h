@@ -14,21 +14,17 @@
 
 namespace fraudscore {
 
-// Buffers for one window's occluded copies, all sized by the caller at
-// session creation (group_count = model.reason_groups.size()).
-struct ReasonScratch {
-  float* windows;        // [group_count, steps, features]
-  uint32_t* valid;       // [group_count]
-  float* logits;         // [group_count]
-  double* contributions; // [group_count]
-  float* workspace;      // network workspace for group_count windows
-};
+// Write the G = model.reason_groups.size() occluded copies of one window
+// [steps, features] to `copies` [G, steps, features] (group g's features in
+// the latest step set to their baselines), and their valid steps to `valid`.
+void occlude_window(const Model& m, const float* window, uint32_t valid_steps, float* copies, uint32_t* valid);
 
-// Fill out[0..*count) with at most `max_reasons` groups whose contribution is
-// positive, largest first (ties: the earlier group). `window` is the scored
-// window [steps, features] and `probability` its calibrated score.
-void occlusion_reasons(const Model& m, const float* window, uint32_t valid_steps, double probability,
-                       const ReasonScratch& scratch, uint32_t max_reasons, fs_reason* out, uint32_t* count);
+// Fill out[0..*count) from the network's logits of one window's occluded
+// copies (`logits`, G of them) and the window's calibrated `probability`:
+// at most `max_reasons` groups whose contribution is positive, largest first
+// (ties: the earlier group). `contributions` holds G doubles of scratch.
+void occlusion_reasons(const Model& m, double probability, const float* logits, double* contributions,
+                       uint32_t max_reasons, fs_reason* out, uint32_t* count);
 
 // The same from a network's attribution of the logit, `attribution`
 // [steps, features]; `contributions` holds group_count doubles of scratch.

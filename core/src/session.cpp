@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -30,13 +31,22 @@ Status Session::init(const Model& model, const SessionOptions& options) {
 }
 
 constexpr double kMaxSessionBytes = 256.0 * 1024 * 1024;
+// Occluded windows one batched reason pass takes (rows x reason groups).
+constexpr size_t kReasonBlockWindows = 256;
 
 Status Session::allocate(const Model& model) {
   const size_t T = model.window.length, F = model.features.size(), G = model.reason_groups.size();
   const size_t H = model.history_columns.size();
   const size_t B = max_batch_;
+  const Network& net = *model.network;
+  // Occlusion runs the network on one copy of each window per reason group, for a block of rows at a
+  // time (about kReasonBlockWindows windows: one batched pass fills the kernels' chunks); attribution
+  // explains a window in one pass of its own.
+  const bool attributes = max_reasons_ && net.has_attribution();
+  reason_block_rows_ = max_reasons_ && !attributes && G ? static_cast<uint32_t>(std::min<size_t>(B, std::max<size_t>(1, kReasonBlockWindows / G))) : 0;
+  const size_t reason_windows = size_t{reason_block_rows_} * G;
   // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
-  if (uint64_t{max_batch_ + G} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
+  if (uint64_t{max_batch_ + reason_windows} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
     return Status::error(FS_ERR_NO_MEMORY, "a session of batch %u does not fit in memory", max_batch_);
   // A budget, so that a small hostile file (window 512, 64 features, many
   // keys) cannot make a session take gigabytes: windows, batch buffers and
@@ -46,7 +56,7 @@ Status Session::allocate(const Model& model) {
       static_cast<double>(T) * (static_cast<double>(F) * sizeof(float) + static_cast<double>(H) * sizeof(double));
   const double window_bytes = keys * step_bytes;
   const double batch_bytes =
-      (static_cast<double>(max_batch_) + static_cast<double>(G)) * static_cast<double>(T) * (static_cast<double>(F) + 2) *
+      (static_cast<double>(max_batch_) + static_cast<double>(reason_windows)) * static_cast<double>(T) * (static_cast<double>(F) + 2) *
       sizeof(float);
   if (window_bytes + batch_bytes > kMaxSessionBytes)
     return Status::error(FS_ERR_NO_MEMORY, "a session of this model with max_keys %u and max_batch %u needs %.0f "
@@ -55,11 +65,7 @@ Status Session::allocate(const Model& model) {
   FS_RETURN_IF_ERROR(windows_.init(static_cast<uint32_t>(T), static_cast<uint32_t>(F), static_cast<uint32_t>(H),
                                    model.window.per_key, max_keys_));
   if (dynamic_) FS_RETURN_IF_ERROR(thresholds_.init(model.risk));
-  const Network& net = *model.network;
   const size_t X = net.extra_outputs().size();
-  // Occlusion runs the network on one copy of the window per reason group; attribution needs one pass.
-  const bool attributes = max_reasons_ && net.has_attribution();
-  const size_t reason_windows = max_reasons_ && !attributes ? G : 0;
   const size_t network_floats = chunked_workspace_floats(net, B > reason_windows ? B : reason_windows);
   const size_t attribution_floats = attributes ? net.attribution_workspace_floats() : 0;
   try {
@@ -80,6 +86,7 @@ Status Session::allocate(const Model& model) {
     reason_valid_.assign(reason_windows, 0);
     reason_logits_.assign(reason_windows, 0.0f);
     reason_contributions_.assign(max_reasons_ ? G : 0, 0.0);
+    reason_rows_.assign(reason_block_rows_, 0);
     reasons_.assign(B * max_reasons_, fs_reason{});
   } catch (const std::bad_alloc&) {
     return Status::error(FS_ERR_NO_MEMORY, "out of memory for a session of batch %u", max_batch_);
@@ -162,8 +169,10 @@ Status Session::score(const fs_value* rows, size_t row_count, size_t value_count
     const size_t X = net.extra_outputs().size();
     out.outputs = X ? &outputs_[r * X] : nullptr;
     out.output_count = static_cast<uint32_t>(X);
-    explain(r, &out);
+    out.reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
+    out.reason_count = 0;
   }
+  explain(row_count, results);
   return Status::ok();
 }
 
@@ -190,24 +199,43 @@ bool Session::fill_outputs(size_t r) {
   return true;
 }
 
-// Row r's reason codes, by the network's own attribution or by occlusion.
-void Session::explain(size_t r, fs_result* out) {
-  out->reasons = max_reasons_ ? &reasons_[r * max_reasons_] : nullptr;
-  out->reason_count = 0;
-  if (!max_reasons_ || (reasons_flagged_only_ && out->decision == FS_DECISION_APPROVE)) return;
+bool Session::wants_reasons(const fs_result& result) const {
+  return max_reasons_ && !(reasons_flagged_only_ && result.decision == FS_DECISION_APPROVE);
+}
+
+// The reason codes of a call's rows: by the network's own attribution, one
+// window at a time, or by occlusion, the occluded copies of a block of rows'
+// windows in one batched network pass.
+void Session::explain(size_t row_count, fs_result* results) {
   const Model& m = *model_;
-  const size_t T = m.window.length, F = m.features.size();
-  const float* window = &input_[r * T * F];
-  fs_reason* reasons = &reasons_[r * max_reasons_];
+  const size_t T = m.window.length, F = m.features.size(), G = m.reason_groups.size();
   if (m.network->has_attribution()) {
-    m.network->attribute(window, valid_[r], workspace_.data(), attribution_.data());
-    attribution_reasons(m, attribution_.data(), reason_contributions_.data(), max_reasons_, reasons,
-                        &out->reason_count);
+    for (size_t r = 0; r < row_count; ++r)
+      if (wants_reasons(results[r])) {
+        m.network->attribute(&input_[r * T * F], valid_[r], workspace_.data(), attribution_.data());
+        attribution_reasons(m, attribution_.data(), reason_contributions_.data(), max_reasons_, &reasons_[r * max_reasons_],
+                            &results[r].reason_count);
+      }
     return;
   }
-  const ReasonScratch scratch{reason_windows_.data(), reason_valid_.data(), reason_logits_.data(),
-                              reason_contributions_.data(), workspace_.data()};
-  occlusion_reasons(m, window, valid_[r], out->probability, scratch, max_reasons_, reasons, &out->reason_count);
+  if (!reason_block_rows_) return;
+  for (size_t next = 0; next < row_count;) {
+    uint32_t block = 0;
+    for (; next < row_count && block < reason_block_rows_; ++next)
+      if (wants_reasons(results[next])) {
+        occlude_window(m, &input_[next * T * F], valid_[next], &reason_windows_[block * G * T * F],
+                       &reason_valid_[block * G]);
+        reason_rows_[block++] = static_cast<uint32_t>(next);
+      }
+    if (!block) break;
+    forward_chunked(*m.network, {reason_windows_.data(), reason_valid_.data(), block * G}, workspace_.data(),
+                    {reason_logits_.data(), nullptr});
+    for (uint32_t i = 0; i < block; ++i) {
+      const size_t r = reason_rows_[i];
+      occlusion_reasons(m, results[r].probability, &reason_logits_[i * G], reason_contributions_.data(),
+                        max_reasons_, &reasons_[r * max_reasons_], &results[r].reason_count);
+    }
+  }
 }
 
 uint32_t Session::push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range,

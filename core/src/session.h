@@ -60,7 +60,8 @@ class Session {
   uint32_t push_row(uint64_t key, float* features, const double* history, uint32_t* out_of_range, float* window);
   // Fill row r's named outputs from the network's extras; false if one is not a valid value.
   bool fill_outputs(size_t r);
-  void explain(size_t r, fs_result* out);
+  bool wants_reasons(const fs_result& result) const;
+  void explain(size_t row_count, fs_result* results);
 
   const Model* model_ = nullptr;
   uint32_t max_batch_ = 0, max_keys_ = 0, max_reasons_ = 0;
@@ -81,7 +82,9 @@ class Session {
   std::vector<float> attention_;   // [max_batch, steps]
   std::vector<float> last_attention_;  // [steps]
   std::vector<float> workspace_;   // for max(max_batch, reason groups) windows
-  // Reason codes: occluded copies of one window, and the results' reasons.
+  // Reason codes: occluded copies of a block of rows' windows, and the results' reasons.
+  uint32_t reason_block_rows_ = 0;  // rows whose occluded copies one pass takes (0: no occlusion)
+  std::vector<uint32_t> reason_rows_;  // [reason_block_rows_]: which rows of the call are in the block
   std::vector<float> reason_windows_;
   std::vector<uint32_t> reason_valid_;
   std::vector<float> reason_logits_;

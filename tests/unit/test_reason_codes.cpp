@@ -121,34 +121,52 @@ TEST_CASE("reported reasons equal an independent occlusion: positive, largest fi
   fs_model_free(model);
 }
 
-TEST_CASE("batch scoring gives each row its own reasons") {
+TEST_CASE("batch scoring gives each row its own reasons, in blocks of rows, for all or only flagged rows") {
+  // 256 rows: the occluded copies of several blocks of rows run in batched passes (reason_codes.h).
   TestModelOptions o;
   o.reason_codes = true;
   o.weight_scale = 1.5f;
   const std::vector<uint8_t> bytes = build_test_model(o);
   fs_model* model = nullptr;
   REQUIRE(fs_model_load(bytes.data(), bytes.size(), &model) == FS_OK);
-  fs_session *batch = nullptr, *single = nullptr;
-  REQUIRE(fs_session_create(model, nullptr, &batch) == FS_OK);
-  REQUIRE(fs_session_create(model, nullptr, &single) == FS_OK);
   const char* types[] = {"CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"};
+  const size_t n = 256;
   std::vector<fs_value> rows;
-  for (int i = 0; i < 20; ++i) {
-    const Row row = make_row(i, types[i % 5], 50.0 * i + 3.0, "C1", 700.0, i % 2 ? "M1" : "C3");
+  for (size_t i = 0; i < n; ++i) {
+    const Row row = make_row(static_cast<double>(i), types[i % 5], 37.0 * static_cast<double>(i % 41) + 3.0, "C1",
+                             700.0, i % 2 ? "M1" : "C3");
     rows.insert(rows.end(), row.begin(), row.end());
   }
-  std::vector<fs_result> results(20);
-  REQUIRE(fs_session_score_batch(batch, rows.data(), 20, kColumnCount, results.data(), nullptr, nullptr) == FS_OK);
-  for (size_t i = 0; i < 20; ++i) {
-    fs_result r;
-    REQUIRE(fs_session_score(single, &rows[i * kColumnCount], kColumnCount, &r) == FS_OK);
-    REQUIRE(results[i].reason_count == r.reason_count);
-    for (uint32_t k = 0; k < r.reason_count; ++k) {
-      CHECK(std::string(results[i].reasons[k].code) == r.reasons[k].code);
-      CHECK(results[i].reasons[k].contribution == doctest::Approx(r.reasons[k].contribution).epsilon(1e-6));
+  for (int32_t reasons_for : {FS_REASONS_ALL, FS_REASONS_FLAGGED}) {
+    CAPTURE(reasons_for);
+    fs_session_options options{};
+    options.reasons_for = reasons_for;
+    fs_session *batch = nullptr, *single = nullptr;
+    REQUIRE(fs_session_create(model, &options, &batch) == FS_OK);
+    REQUIRE(fs_session_create(model, &options, &single) == FS_OK);
+    std::vector<fs_result> results(n);
+    REQUIRE(fs_session_score_batch(batch, rows.data(), n, kColumnCount, results.data(), nullptr, nullptr) == FS_OK);
+    size_t explained = 0, approved = 0;
+    for (size_t i = 0; i < n; ++i) {
+      CAPTURE(i);
+      fs_result r;
+      REQUIRE(fs_session_score(single, &rows[i * kColumnCount], kColumnCount, &r) == FS_OK);
+      REQUIRE(results[i].reason_count == r.reason_count);
+      for (uint32_t k = 0; k < r.reason_count; ++k) {
+        CHECK(std::string(results[i].reasons[k].code) == r.reasons[k].code);
+        CHECK(results[i].reasons[k].contribution == doctest::Approx(r.reasons[k].contribution).epsilon(1e-6));
+      }
+      explained += r.reason_count > 0;
+      if (r.decision == FS_DECISION_APPROVE) {
+        ++approved;
+        if (reasons_for == FS_REASONS_FLAGGED) CHECK(results[i].reason_count == 0);
+      }
     }
+    // All: more rows than one block; flagged: the few step_up and block rows, among approvals skipped.
+    CHECK(explained > (reasons_for == FS_REASONS_ALL ? 20u : 0u));
+    if (reasons_for == FS_REASONS_FLAGGED) CHECK(approved > 0);
+    fs_session_free(batch);
+    fs_session_free(single);
   }
-  fs_session_free(batch);
-  fs_session_free(single);
   fs_model_free(model);
 }
