@@ -114,7 +114,7 @@ void check_probabilities(const nlohmann::json& result, const std::string& method
 // --- JSON-aware mutation ---------------------------------------------------------
 
 const char* const kTokens[] = {"model", "transaction", "transactions", "probability", "label", "confirmed_fraud",
-                               "false_alarm", "crnn", "crnn_perkey_dynamic", "lstm_attn", "lle_svm", "step", "type",
+                               "false_alarm", "crnn", "crnn_perkey_dynamic", "lstm_attn", "lle_svm", "gbdt", "step", "type",
                                "amount", "nameOrig", "oldbalanceOrg", "nameDest", "enterprise_id", "delay_days",
                                "counterparty", "sector", "day", "company", "year", "x1", "x2", "x3", "TRANSFER",
                                "CASH_OUT", "retail", "supplier", "C1", "M1", "", "1e308", "-1", "NaN", "1e309", "0x10"};

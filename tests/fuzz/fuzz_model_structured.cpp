@@ -2,7 +2,11 @@
 // FlatBuffers object API (schemas/model.fbs), changes the model's structure
 // (tensor dtypes and shapes, shapes whose element count wraps around 2^64,
 // architecture sizes with tensors regenerated to fit, window, features,
-// columns, risk settings, kind) and writes a new file with a valid checksum.
+// columns, risk settings, kind; for gbdt its trees, support/gbdt_trees.h:
+// children out of range or pointing back, nodes reached twice or never,
+// inputs out of the window, default directions other than 0/1, first_node
+// out of order, GbdtConfig disagreeing, bad covers and thresholds, trees too
+// deep, huge node counts) and writes a new file with a valid checksum.
 // Random bytes never get a consistent file with, say, a Float64 crnn tensor or
 // a 16384-wide attention layer; this does in a few mutations.
 // A few mutations in 16 are libFuzzer's byte mutations (checksum restamped).
@@ -28,7 +32,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       stamp_checksum(data, n);
       return n;
     }
-    model = tiny_model(kTinyKinds[rng() % 4], static_cast<uint32_t>(rng()));  // start again from a tiny model
+    model = tiny_model(kTinyKinds[rng() % kTinyKindCount], static_cast<uint32_t>(rng()));  // start again from a tiny model
   }
   const int rounds = 1 + static_cast<int>(rng() % 3);
   for (int i = 0; i < rounds; ++i) mutate_model(*model, rng, max_size);

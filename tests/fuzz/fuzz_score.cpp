@@ -56,7 +56,8 @@ bool load_slot(Slot& s) {
 }
 
 // One slot per tiny model (support/model_builder.h): crnn, crnn per key with
-// dynamic thresholds, lstm_attn, lle_svm. Tiny, so that an input runs in well
+// dynamic thresholds, lstm_attn, lle_svm, gbdt (the last, so that the slot
+// bytes of older inputs pick the same models). Tiny, so that an input runs in well
 // under a millisecond; the shipped models' features are covered by the same
 // code paths (every FeatureOp, window mode and network kind).
 std::vector<Slot>& slots() {

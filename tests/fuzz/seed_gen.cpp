@@ -59,6 +59,9 @@ const Requests kRequests[] = {
     {"lle_svm",
      R"({"company": "600001", "year": 2018, "x1": 0.12, "x2": 1.5, "x3": -0.3})",
      R"({"company": "600001", "year": 2019, "x1": 0.4, "x2": 0.0, "x3": 2.5})"},
+    {"gbdt",
+     R"({"step": 3, "type": "TRANSFER", "amount": 215310.3, "nameOrig": "C1670993182", "oldbalanceOrg": 705.0, "nameDest": "C1100439041"})",
+     R"({"step": 4, "type": "CASH_OUT", "amount": "311685.89", "nameOrig": "C1670993182", "oldbalanceOrg": null, "nameDest": "M1176932104"})"},
 };
 
 }  // namespace
@@ -96,14 +99,16 @@ int main(int argc, char** argv) {
   mkdir(score.c_str(), 0755);
   // Bytes below 8 make fuzz_score choose plain values only (value classes 0-7), so the seeds
   // score ordinary rows with every call; the fuzzer brings the odd values.
-  // FuzzedDataProvider takes integers from the end: the last byte picks the model (4 tiny ones).
+  // FuzzedDataProvider takes integers from the end: the last byte picks the model (kTinyKindCount
+  // tiny ones; a byte b picks b % count, so bytes below 4 pick what they did before gbdt came).
   std::mt19937 rng(7);
-  for (int i = 0; i < 8; ++i) {
+  const int kinds = static_cast<int>(kTinyKindCount);
+  for (int i = 0; i < 2 * kinds; ++i) {
     std::string bytes(192, '\0');
-    if (i >= 4)
+    if (i >= kinds)
       for (char& c : bytes) c = static_cast<char>(rng() % 8);
-    bytes.back() = static_cast<char>(i % 4);
-    write(score + "/" + tiny_kind_name(kTinyKinds[i % 4]) + (i < 4 ? "_plain" : "_mixed"), bytes);
+    bytes.back() = static_cast<char>(i % kinds);
+    write(score + "/" + tiny_kind_name(kTinyKinds[i % kinds]) + (i < kinds ? "_plain" : "_mixed"), bytes);
   }
 
   const std::string csv = dir + "/fuzz_csv_reader";

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "gbdt_trees.h"
+
 namespace fraudscore_fuzz {
 namespace {
 
@@ -264,6 +266,27 @@ std::unique_ptr<fb::ModelT> lle_svm(uint32_t seed) {
   return m;
 }
 
+// crnn's PaySim-like spec, a per-key window of 3 (24 inputs), and the four
+// trees of tiny_gbdt_forest() (gbdt_trees.cpp): splits on the latest and the
+// older (missing while a key's window fills) steps, default directions both
+// ways, an input split twice on one path, a single-leaf tree, a zero-cover leaf.
+std::unique_ptr<fb::ModelT> gbdt(uint32_t seed) {
+  auto m = envelope(fb::ModelKind::Gbdt, "fuzz-gbdt", seed);
+  m->schema_minor = 4;  // Int32 tensors and GbdtConfig
+  paysim_spec(*m->body->spec);
+  fb::WindowT& w = *m->body->spec->window;
+  w.length = 3;
+  w.mode = fb::WindowMode::PerKey;
+  w.key_column = 3;
+  fb::GbdtConfigT cfg;
+  cfg.trees = 4;
+  cfg.max_depth = 3;
+  cfg.base_margin = -1.25;
+  m->body->architecture.Set(cfg);
+  m->body->risk = risk(0.65, 0.35);
+  return m;
+}
+
 void append_bilstm(uint32_t in, uint32_t hidden, std::vector<std::pair<std::string, std::vector<uint32_t>>>* out) {
   const uint32_t G = 4 * hidden;
   for (const char* suffix : {"", "_reverse"}) {
@@ -292,6 +315,7 @@ const char* tiny_kind_name(TinyKind kind) {
     case TinyKind::CrnnPerKeyDynamic: return "crnn_perkey_dynamic";
     case TinyKind::LstmAttn: return "lstm_attn";
     case TinyKind::LleSvm: return "lle_svm";
+    case TinyKind::Gbdt: return "gbdt";
   }
   return "unknown";
 }
@@ -303,6 +327,10 @@ std::unique_ptr<fb::ModelT> tiny_model(TinyKind kind, uint32_t seed) {
     case TinyKind::CrnnPerKeyDynamic: m = crnn(true, seed); break;
     case TinyKind::LstmAttn: m = lstm_attn(seed); break;
     case TinyKind::LleSvm: m = lle_svm(seed); break;
+    case TinyKind::Gbdt:  // hand-written trees, whatever the seed
+      m = gbdt(seed);
+      set_gbdt_tensors(*m, tiny_gbdt_forest());
+      return m;
   }
   std::mt19937 rng(seed);
   regenerate_tensors(*m, rng, SIZE_MAX);
@@ -406,6 +434,18 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> expected_tensors(cons
       out.push_back({"kmeans.centroids", {lle.clusters, d}});
       break;
     }
+    case fb::ModelKind::Gbdt: {  // N: trees.left's values (schemas/README.md, "### gbdt")
+      fb::GbdtConfigT dflt;
+      const fb::GbdtConfigT& c = body.architecture.AsGbdtConfig() ? *body.architecture.AsGbdtConfig() : dflt;
+      uint32_t n = 0;
+      for (const auto& t : body.tensors)
+        if (t->name == "trees.left") n = static_cast<uint32_t>(t->i32.size());
+      out.push_back({"trees.first_node", {c.trees + 1}});
+      for (const char* name : {"trees.left", "trees.right", "trees.feature", "trees.default_left", "trees.threshold",
+                               "trees.value", "trees.cover"})
+        out.push_back({name, {n}});
+      break;
+    }
     default:
       break;
   }
@@ -413,6 +453,18 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> expected_tensors(cons
 }
 
 bool regenerate_tensors(fb::ModelT& model, std::mt19937& rng, size_t max_values, const LleCounts& lle) {
+  if (model.body && model.body->kind == fb::ModelKind::Gbdt) {
+    const fb::GbdtConfigT* c = model.body->architecture.AsGbdtConfig();
+    if (!c || !model.body->spec || !model.body->spec->window) return false;
+    const uint64_t inputs = uint64_t{model.body->spec->window->length} * model.body->spec->features.size();
+    std::vector<GbdtTree> forest;
+    if (!random_gbdt_forest(rng, c->trees, c->max_depth, static_cast<uint32_t>(std::min<uint64_t>(inputs, 0x7fffffffu)),
+                            max_values, &forest))
+      return false;
+    model.body->tensors.clear();
+    set_gbdt_tensors(model, forest);
+    return true;
+  }
   const auto shapes = expected_tensors(model, lle);
   if (shapes.empty()) return false;
   uint64_t total = 0;
@@ -496,6 +548,14 @@ Enum any_enum(std::mt19937& rng, int max) {
   return static_cast<Enum>(rng() % 8 ? below(rng, static_cast<size_t>(max) + 1) : below(rng, 256));
 }
 
+// x as int32 without an undefined conversion (NaN: 0; saturated).
+int32_t saturate_i32(double x) {
+  if (!(x == x)) return 0;
+  if (x <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+  if (x >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(x);
+}
+
 // Values a tensor of `shape` must hold, or SIZE_MAX when too many.
 size_t shape_count(const std::vector<uint32_t>& shape, size_t limit) {
   const uint64_t n = product(shape);
@@ -511,18 +571,33 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
   fb::TensorT& t = *tensors[below(rng, tensors.size())];
   switch (rng() % 9) {
     case 0:
-    case 1: {  // dtype, with or without moving the data to the matching vector
-      t.dtype = any_enum<fb::DataType>(rng, static_cast<int>(fb::DataType::MAX));
+    case 1: {  // dtype (Int32 for the float families, Float32/Float64 for gbdt's Int32 tensors, reserved
+               // ones), with or without moving the data to the matching vector
+      t.dtype = rng() % 4 == 0 ? (t.dtype == fb::DataType::Int32
+                                      ? (rng() % 2 ? fb::DataType::Float32 : fb::DataType::Float64)
+                                      : fb::DataType::Int32)
+                               : any_enum<fb::DataType>(rng, static_cast<int>(fb::DataType::MAX));
       if (rng() % 2) {
-        if (t.dtype == fb::DataType::Float64 && !t.f32.empty()) {
-          t.f64.assign(t.f32.begin(), t.f32.end());
+        std::vector<double> values;  // whichever vector holds them
+        if (!t.f32.empty()) values.assign(t.f32.begin(), t.f32.end());
+        else if (!t.f64.empty()) values = t.f64;
+        else values.assign(t.i32.begin(), t.i32.end());
+        if (t.dtype == fb::DataType::Float64 && !values.empty()) {
+          t.f64 = values;
           t.f32.clear();
-        } else if (t.dtype == fb::DataType::Float32 && !t.f64.empty()) {
-          t.f32.resize(t.f64.size());
-          for (size_t i = 0; i < t.f64.size(); ++i) t.f32[i] = static_cast<float>(t.f64[i]);
+          t.i32.clear();
+        } else if (t.dtype == fb::DataType::Float32 && !values.empty()) {
+          t.f32.resize(values.size());
+          for (size_t i = 0; i < values.size(); ++i) t.f32[i] = static_cast<float>(values[i]);
+          t.f64.clear();
+          t.i32.clear();
+        } else if (t.dtype == fb::DataType::Int32 && !values.empty()) {
+          t.i32.resize(values.size());
+          for (size_t i = 0; i < values.size(); ++i) t.i32[i] = saturate_i32(values[i]);
+          t.f32.clear();
           t.f64.clear();
         } else if ((t.dtype == fb::DataType::Float16 || t.dtype == fb::DataType::Int8) && rng() % 2) {
-          t.raw.assign(t.f32.size() + t.f64.size(), 1);
+          t.raw.assign(values.size(), 1);
         }
       }
       break;
@@ -536,6 +611,7 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
         const size_t n = shape_count(t.shape, max_values);
         if (n != SIZE_MAX) {
           if (!t.f64.empty() || t.dtype == fb::DataType::Float64) t.f64.resize(n, 0.25);
+          else if (!t.i32.empty() || t.dtype == fb::DataType::Int32) t.i32.resize(n, 1);
           else t.f32.resize(n, 0.25f);
         }
       }
@@ -553,6 +629,7 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
       if (rng() % 2) {
         t.f32.clear();
         t.f64.clear();
+        t.i32.clear();
       }
       break;
     }
@@ -575,14 +652,28 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
     case 6: {  // one value
       if (!t.f32.empty()) t.f32[below(rng, t.f32.size())] = static_cast<float>(interesting_double(rng));
       else if (!t.f64.empty()) t.f64[below(rng, t.f64.size())] = interesting_double(rng);
+      else if (!t.i32.empty())
+        t.i32[below(rng, t.i32.size())] =
+            rng() % 2 ? static_cast<int32_t>(rng())
+                      : static_cast<int32_t>(interesting_dim(rng, static_cast<uint32_t>(t.i32.size())));
       break;
     }
-    case 7: {  // both data vectors, or neither
-      if (rng() % 2) {
-        t.f32.clear();
-        t.f64.clear();
-      } else {
-        t.f64.assign(t.f32.begin(), t.f32.end());
+    case 7: {  // two data vectors, or none
+      switch (rng() % 3) {
+        case 0:
+          t.f32.clear();
+          t.f64.clear();
+          t.i32.clear();
+          break;
+        case 1:
+          if (t.f32.empty()) t.f32.assign(t.i32.begin(), t.i32.end());
+          t.f64.assign(t.f32.begin(), t.f32.end());
+          break;
+        default:  // Int32 values beside the float ones (or float ones beside Int32)
+          if (!t.i32.empty()) t.f32.assign(t.i32.begin(), t.i32.end());
+          else
+            for (float x : t.f32) t.i32.push_back(saturate_i32(x));
+          break;
       }
       break;
     }
@@ -615,13 +706,20 @@ void mutate_architecture(fb::ModelT& m, std::mt19937& rng) {
       case 7: c->grades.resize(below(rng, 6)); break;
       default: if (!c->grades.empty()) c->grades[below(rng, c->grades.size())] = std::string(below(rng, 300), 'G'); break;
     }
+  } else if (fb::GbdtConfigT* g = arch.AsGbdtConfig()) {
+    switch (rng() % 4) {
+      case 0: g->trees = rng() % 2 ? interesting_dim(rng, g->trees) : pick<uint32_t>(rng, {65536u, 65537u, 0u}); break;
+      case 1: g->max_depth = interesting_u16(rng, g->max_depth); break;
+      case 2: g->max_depth = pick<uint16_t>(rng, {0, 1, 63, 64, 65}); break;
+      default: g->base_margin = interesting_double(rng); break;
+    }
   }
 }
 
 // A tree's kind and architecture type, set to those of another kind.
 void change_kind(fb::ModelT& m, std::mt19937& rng) {
   fb::ModelBodyT& body = *m.body;
-  switch (rng() % 5) {
+  switch (rng() % 6) {
     case 0: body.kind = any_enum<fb::ModelKind>(rng, static_cast<int>(fb::ModelKind::MAX)); break;
     case 1: {
       fb::CrnnConfigT c;
@@ -652,6 +750,15 @@ void change_kind(fb::ModelT& m, std::mt19937& rng) {
         body.kind = fb::ModelKind::LleSvm;
         body.spec->window->length = 2;
       }
+      break;
+    }
+    case 4: {
+      fb::GbdtConfigT c;
+      c.trees = 1 + static_cast<uint32_t>(below(rng, 4));
+      c.max_depth = 3;
+      c.base_margin = -1.0;
+      body.architecture.Set(c);
+      if (rng() % 2) body.kind = fb::ModelKind::Gbdt;
       break;
     }
     default:
@@ -790,6 +897,12 @@ void stress_sizes(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
       features.push_back(std::move(copy));
     }
   }
+  if (fb::GbdtConfigT* g = body.architecture.AsGbdtConfig()) {
+    // Few deep trees, or many small ones: what fits, regenerated by mutate_gbdt's size mutations.
+    g->max_depth = rng() % 2 ? 64 : static_cast<uint16_t>(1 + below(rng, 8));
+    stress_gbdt(m, rng, max_values);
+    return;
+  }
   uint16_t* wide = nullptr;
   LleCounts counts;
   if (fb::CrnnConfigT* c = body.architecture.AsCrnnConfig()) {
@@ -823,6 +936,11 @@ void mutate_model(fb::ModelT& m, std::mt19937& rng, size_t max_bytes) {
   const size_t value_bytes = m.body->kind == fb::ModelKind::LleSvm ? 8 : 4;
   const size_t max_values = max_bytes > 8192 ? (max_bytes - 8192) / value_bytes : 0;
   bool regenerate = false;
+  // A gbdt model: a third of the mutations are its trees' (support/gbdt_trees.h).
+  if (m.body->architecture.AsGbdtConfig() && rng() % 3 == 0) {
+    mutate_gbdt(m, rng, max_values);
+    return;
+  }
   switch (rng() % 17) {
     case 0: case 1: case 2: case 3:
       mutate_tensor(m, rng, max_values);

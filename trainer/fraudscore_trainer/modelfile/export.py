@@ -196,8 +196,8 @@ def build_model_bytes(name, description, spec: Spec, network_config: dict, tenso
         schema_version = (SCHEMA_MAJOR, max(minor, min_minor))
     S = schema_gen.schema()
     for mod in ("Column", "UnknownCategory", "Feature", "FeatureSpec", "Window", "Tensor", "DataType", "RiskSettings", "Calibration",
-                "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", "CrnnConfig",
-                "LstmAttnConfig", "LleSvmConfig", arch_type, "Architecture", "ModelBody", "Model"):
+                "CalibrationMethod", "DynamicThreshold", "Provenance", "KeyValue", "Metric", arch_type,
+                "Architecture", "ModelBody", "Model"):
         schema_gen.submodule(mod)
     body = S.ModelBody.ModelBodyT()
     body.kind = kind
