@@ -291,6 +291,14 @@ TEST_CASE("gbdt: build refuses malformed trees with a status naming the tensor a
     model.cover[b_node(1)] = 0;
     check_refused(build_status(dims, model.tensors()), FS_ERR_VALUE, {"trees.cover", "tree 1"});
   }
+  SUBCASE("children covering more than their split (attributions without bound)") {
+    model.cover[b_node(2)] = 3e38f;  // a leaf under tree B's inner split, whose cover is 4
+    check_refused(build_status(dims, model.tensors()), FS_ERR_VALUE, {"trees.cover", "tree 1", "children cover"});
+  }
+  SUBCASE("a NaN cover (the shared tensor checker)") {
+    model.cover[2] = NAN;  // tree A's right leaf
+    check_refused(build_status(dims, model.tensors()), FS_ERR_VALUE, {"trees.cover", "non-finite"});
+  }
   SUBCASE("negative cover at a leaf") {
     model.cover[2] = -1;
     check_refused(build_status(dims, model.tensors()), FS_ERR_VALUE, {"trees.cover", "tree 0"});

@@ -139,6 +139,23 @@ Status check_split(const NodeTensors& t, uint32_t tree, uint32_t local, uint32_t
   return Status::ok();
 }
 
+// A split's training rows are its children's: their covers add up to at most
+// its own (XGBoost: exactly, up to float rounding). TreeSHAP weighs each branch
+// by cover(child) / cover(split), so children covering far more than their
+// parent would scale a row's attribution without bound (a file with split
+// covers of 1e-38 over leaf covers of 3e38 gave reasons of 1e76).
+constexpr double kCoverTolerance = 1e-4;
+
+Status check_child_covers(const NodeTensors& t, uint32_t tree, uint32_t local, uint32_t node, uint32_t first) {
+  const double own = t.cover[node];
+  const double children = static_cast<double>(t.cover[first + static_cast<uint32_t>(t.left[node])]) +
+                          static_cast<double>(t.cover[first + static_cast<uint32_t>(t.right[node])]);
+  if (!(children <= own * (1.0 + kCoverTolerance)))
+    return Status::error(FS_ERR_VALUE, "tensor 'trees.cover': tree %u node %u's children cover %g, more than its own %g "
+                         "(a split's cover is its children's sum)", tree, local, children, own);
+  return Status::ok();
+}
+
 // Nodes in order: a node's parents all come before it, so when node n is
 // reached its depth is known, or it never will be (unreachable).
 Status check_tree(const NodeTensors& t, const GbdtDims& dims, uint32_t tree, uint8_t* depth) {
@@ -158,6 +175,7 @@ Status check_tree(const NodeTensors& t, const GbdtDims& dims, uint32_t tree, uin
     }
     FS_RETURN_IF_ERROR(check_children(tree, n, size, left, right));
     FS_RETURN_IF_ERROR(check_split(t, tree, n, node, dims.steps * dims.features));
+    FS_RETURN_IF_ERROR(check_child_covers(t, tree, n, node, first));
     if (depth[n] + 1u > dims.max_depth)
       return Status::error(FS_ERR_SHAPE, "gbdt tree %u is deeper than GbdtConfig.max_depth %u (node %u's children)",
                            tree, dims.max_depth, n);
