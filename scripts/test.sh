@@ -14,26 +14,42 @@
 # WebAssembly tests, FRAUDSCORE_SKIP_FUZZ=1 the fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What each stage costs (CI's budget), printed as it ends and summed up at exit.
+stage_start=$SECONDS stage_name="install"
+stage_times=()
+stage() {
+  stage_times+=("$(printf '%-34s %5d s' "$stage_name" $((SECONDS - stage_start)))")
+  echo "== test.sh: $stage_name took $((SECONDS - stage_start)) s" >&2
+  stage_start=$SECONDS stage_name=$1
+}
+trap 'stage end; printf "== test.sh stage times:\n"; printf "   %s\n" "${stage_times[@]}"' EXIT
 scripts/install-deps.sh
 jobs="$(nproc)"
+stage "native build and tests"
 cmake --preset ci
 cmake --build --preset ci -j"$jobs"
 ctest --preset ci -j"$jobs"
+stage "agent offline"
 if unshare -n true 2>/dev/null; then
   scripts/agent-offline-test.sh build/ci
 else
   echo "test.sh: no network namespaces here (not root): the loopback-only agent run is skipped" >&2
 fi
+stage "WebAssembly"
 if [ "${FRAUDSCORE_SKIP_WASM:-0}" != 1 ]; then
   scripts/test-wasm.sh
 fi
+stage "ASan and UBSan build and tests"
 cmake --preset debug-asan
 cmake --build --preset debug-asan -j"$jobs"
 ctest --preset debug-asan -j"$jobs"
+stage "fuzzing"
 if [ "${FRAUDSCORE_SKIP_FUZZ:-0}" != 1 ]; then
   FRAUDSCORE_FUZZ_SECONDS="${FRAUDSCORE_FUZZ_SECONDS:-20}" scripts/fuzz.sh
 fi
 if [ "${FRAUDSCORE_SKIP_CROSS:-0}" != 1 ]; then
+  stage "aarch64 under qemu"
   scripts/cross-test.sh aarch64
+  stage "armhf under qemu"
   scripts/cross-test.sh armhf
 fi
