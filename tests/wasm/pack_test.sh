@@ -97,7 +97,9 @@ async function main(bytes: Uint8Array): Promise<void> {
   const band: Band = r.band;
   const decision: Decision = r.decision;
   const attention: Float32Array = r.attention;
-  const risk: number | undefined = r.enterpriseRisk;
+  const risk: number | string | undefined = r.outputs?.enterprise_risk;
+  const outputs: { name: string; kind: 'probability' | 'label'; labels?: string[] }[] = info.outputs;
+  const method: 'occlusion' | 'attribution' = info.reasonMethod;
   const codes: string[] = r.reasons.map((x) => x.code);
   const outOfRange: number = r.outOfRange;
   const batch: Result[] = session.pushBatch([row, row]);
