@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 
 import { normalGenerator } from './wasm_bench_common.mjs';  // seeded, so runs see the same windows
-import { cpuSeconds, nowSeconds, percentile, runFor } from './timing.mjs';
+import { cpuSeconds, nowSeconds, percentile, runFor, singleThreadSession } from './timing.mjs';
 
 const TOLERANCE = 1e-4;
 const LARGE_BATCH = 256;
@@ -94,13 +94,7 @@ async function check(session, path) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const session = await ort.InferenceSession.create(args.model, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await singleThreadSession(ort, args.model);
   const windowsInput = session.inputMetadata.find((m) => m.name === 'windows');
   const [, steps, features] = windowsInput.shape;
   const ortVersion = JSON.parse(readFileSync(new URL('./node_modules/onnxruntime-node/package.json', import.meta.url))).version;

@@ -12,7 +12,7 @@
 // every window). Exits 1 if any window differs by more, before timing anything.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { cpuSeconds, nowSeconds, percentile, runFor } from './timing.mjs';
+import { cpuSeconds, nowSeconds, percentile, runFor, singleThreadSession } from './timing.mjs';
 
 const LARGE_BATCH = 256;
 
@@ -84,13 +84,7 @@ async function check(session, inputs, expected, tolerance, width) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const session = await ort.InferenceSession.create(args.model, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await singleThreadSession(ort, args.model);
   const width = session.inputMetadata.find((m) => m.name === 'inputs').shape[1];
   const inputs = readArray(args.inputs, Float32Array);
   const expected = readArray(args.expected, Float32Array);

@@ -1,4 +1,4 @@
-// Timing helpers the onnxruntime-node peers share (ort_crnn.mjs, ort_gbdt.mjs).
+// What the onnxruntime-node peers share (ort_crnn.mjs, ort_gbdt.mjs): their session and timing helpers.
 export const nowSeconds = () => Number(process.hrtime.bigint()) / 1e9;
 export const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
@@ -17,4 +17,15 @@ export async function runFor(session, feeds, seconds, onCall) {
 
 export function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+// An ONNX Runtime session on one thread, as every runtime in the side-by-side benches runs.
+export function singleThreadSession(ort, modelPath) {
+  return ort.InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
 }

@@ -43,7 +43,9 @@ Status Session::allocate(const Model& model) {
   // time (about kReasonBlockWindows windows: one batched pass fills the kernels' chunks); attribution
   // explains a window in one pass of its own.
   const bool attributes = max_reasons_ && net.has_attribution();
-  reason_block_rows_ = max_reasons_ && !attributes && G ? static_cast<uint32_t>(std::min<size_t>(B, std::max<size_t>(1, kReasonBlockWindows / G))) : 0;
+  reason_block_rows_ = max_reasons_ && !attributes && G
+                           ? static_cast<uint32_t>(std::min<size_t>(B, std::max<size_t>(1, kReasonBlockWindows / G)))
+                           : 0;
   const size_t reason_windows = size_t{reason_block_rows_} * G;
   // Buffer sizes must fit in size_t on 32-bit targets (wasm32, armhf) too.
   if (uint64_t{max_batch_ + reason_windows} * T * (F + 8) > SIZE_MAX / (16 * sizeof(float)))
