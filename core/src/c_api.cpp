@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
+#include "kernels/kernels.h"
 #include "families/family.h"
 #include "model.h"
 #include "session.h"
@@ -98,6 +99,8 @@ extern "C" {
 const char* fs_last_error(void) { return g_last_error; }
 
 const char* fs_version(void) { return FRAUDSCORE_VERSION; }
+
+const char* fs_kernels(void) { return fraudscore::kernels().isa; }
 
 const char* fs_families(void) {
   static const std::string names = [] {

@@ -5,6 +5,7 @@ import csv
 import json
 import io
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -227,6 +228,30 @@ class OutputContract(unittest.TestCase):
         self.assertIn("reason amount: amount is unusual", out.stdout)
         self.assertIn("window: 10 (per key)", out.stdout)
         self.assertIn("metric time_split.roc_auc", out.stdout)
+        self.assertRegex(out.stdout, r"kernels: (avx512|avx2-fma|vec128|reference)\n")
+
+    def test_kernels_can_be_pinned_to_a_lesser_set(self):
+        # FRAUDSCORE_KERNELS picks a set this CPU runs (every build has the reference);
+        # an unknown name is ignored, so the default stays.
+        default = subprocess.run([str(CLI), "info", str(MODELS["on-device"])], capture_output=True, text=True)
+        chosen = re.search(r"kernels: (\S+)", default.stdout).group(1)
+        env = dict(os.environ, FRAUDSCORE_KERNELS="reference")
+        pinned = subprocess.run([str(CLI), "info", str(MODELS["on-device"])], capture_output=True, text=True, env=env)
+        self.assertIn("kernels: reference\n", pinned.stdout)
+        env["FRAUDSCORE_KERNELS"] = "no-such-isa"
+        unknown = subprocess.run([str(CLI), "info", str(MODELS["on-device"])], capture_output=True, text=True, env=env)
+        self.assertIn(f"kernels: {chosen}\n", unknown.stdout)
+        # Scores agree across kernel sets (to the parity tolerance).
+        probs = {}
+        for isa in ("reference", chosen):
+            env["FRAUDSCORE_KERNELS"] = isa
+            out = subprocess.run([str(CLI), "score", str(MODELS["on-device"]), str(EXAMPLE), "--reasons", "0"],
+                                 capture_output=True, text=True, env=env)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            probs[isa] = [float(r["probability"]) for r in csv.DictReader(io.StringIO(out.stdout))]
+        self.assertEqual(len(probs["reference"]), len(probs[chosen]))
+        for a, b in zip(probs["reference"], probs[chosen]):
+            self.assertLessEqual(abs(a - b), 1e-5)
 
 
 @unittest.skipIf(CLI is None, "fraudscore CLI not built")

@@ -239,8 +239,9 @@ TEST_CASE("bilstm_f32 matches a scalar LSTM in both directions, with every kerne
                            fw_b = random_floats(rng, G);
   const std::vector<float> bw_ih = random_floats(rng, G * s.in), bw_hh = random_floats(rng, G * s.hidden),
                            bw_b = random_floats(rng, G);
-  const PackedMatrix fw_ih_p(fw_ih.data(), G, s.in), fw_hh_p(fw_hh.data(), G, s.hidden),
-      bw_ih_p(bw_ih.data(), G, s.in), bw_hh_p(bw_hh.data(), G, s.hidden);
+  const size_t panel = k.packed_panel;
+  const PackedMatrix fw_ih_p(fw_ih.data(), G, s.in, panel), fw_hh_p(fw_hh.data(), G, s.hidden, panel),
+      bw_ih_p(bw_ih.data(), G, s.in, panel), bw_hh_p(bw_hh.data(), G, s.hidden, panel);
   const LstmDirectionWeights fwd{fw_ih_p.view(), fw_hh_p.view(), fw_b.data()};
   const LstmDirectionWeights bwd{bw_ih_p.view(), bw_hh_p.view(), bw_b.data()};
   std::vector<float> scratch(lstm_scratch_floats(s), kSentinel);

@@ -188,6 +188,12 @@ FS_API const char* fs_decision_name(fs_decision d);    /* "approve", "step_up", 
 FS_API const char* fs_version(void);                    /* library version, e.g. "0.1.0" */
 /* The model families this build scores, e.g. "crnn,lstm_attn,lle_svm,gbdt" (FRAUDSCORE_FAMILIES). */
 FS_API const char* fs_families(void);
+/* The kernels this process scores with, chosen once for the CPU: "avx512",
+ * "avx2-fma", "vec128" (SSE, NEON or WebAssembly SIMD128) or "reference". The
+ * environment variable FRAUDSCORE_KERNELS names a lesser set this CPU also
+ * runs (to compare them on one machine); an unknown or unsupported name is
+ * ignored. */
+FS_API const char* fs_kernels(void);
 
 /* Loading: verify the buffer (structure, identifier, version, checksum), then
  * every tensor's shape and value, then plan. `bytes` is copied. */

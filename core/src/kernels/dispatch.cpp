@@ -1,28 +1,40 @@
 // The one place where kernels are chosen for the ISA this build targets and
 // the CPU it runs on. GCC and Clang get the 128-bit vector-extension kernels
 // (compiled to SSE, NEON or WebAssembly SIMD128 by the target flags) where the
-// target has 128-bit vectors (FRAUDSCORE_HAVE_VEC128); x86-64
-// CPUs with AVX2 and FMA get those; other compilers the reference.
+// target has 128-bit vectors (FRAUDSCORE_HAVE_VEC128); x86-64 CPUs with AVX2
+// and FMA get those, and with AVX-512F the 512-bit ones; other compilers the
+// reference.
+#include <cstdlib>
+#include <cstring>
+
 #include "kernels/kernels.h"
 
 namespace fraudscore {
 namespace {
 
-const KernelTable kReference{"reference", f32_gemm_nt_ref, f32_gemm_packed_ref, f32_lstm_cell_ref, f32_tanh_ref};
+const KernelTable kReference{"reference",       kPackedPanel,      f32_gemm_nt_ref,
+                             f32_gemm_packed_ref, f32_lstm_cell_ref, f32_tanh_ref};
 #if defined(FRAUDSCORE_HAVE_VEC128)
-const KernelTable kVec128{"vec128", f32_gemm_nt_vec128, f32_gemm_packed_vec128, f32_lstm_cell_vec128,
-                           f32_tanh_vec128};
+const KernelTable kVec128{"vec128",       kPackedPanel,           f32_gemm_nt_vec128, f32_gemm_packed_vec128,
+                          f32_lstm_cell_vec128, f32_tanh_vec128};
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
-// The packed kernels and activations are the 128-bit ones (SSE on x86-64).
-const KernelTable kAvx2{"avx2-fma", f32_gemm_nt_avx2, f32_gemm_packed_vec128, f32_lstm_cell_vec128, f32_tanh_vec128};
+const KernelTable kAvx2{"avx2-fma",        kPackedPanel,       f32_gemm_nt_avx2, f32_gemm_packed_avx2,
+                        f32_lstm_cell_avx2, f32_tanh_avx2};
+// f32_gemm_nt serves only n = 1 products (attention scores, the last dense
+// layer): the AVX2 one is as fast there.
+const KernelTable kAvx512{"avx512",           16,                   f32_gemm_nt_avx2, f32_gemm_packed_avx512,
+                          f32_lstm_cell_avx512, f32_tanh_avx512};
 
 bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+// libgcc's check includes the operating system's support for the zmm state.
+bool cpu_has_avx512() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }
 #endif
 
 struct Tables {
-  const KernelTable* all[3];
+  const KernelTable* all[4];
   size_t count = 0;
+  size_t chosen = 0;
   Tables() {
     all[count++] = &kReference;
 #if defined(FRAUDSCORE_HAVE_VEC128)
@@ -30,7 +42,12 @@ struct Tables {
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
     if (cpu_has_avx2_fma()) all[count++] = &kAvx2;
+    if (cpu_has_avx512()) all[count++] = &kAvx512;
 #endif
+    chosen = count - 1;
+    const char* wanted = std::getenv("FRAUDSCORE_KERNELS");
+    for (size_t i = 0; wanted && i < count; ++i)
+      if (std::strcmp(all[i]->isa, wanted) == 0) chosen = i;
   }
 };
 
@@ -43,8 +60,7 @@ const Tables& tables() {
 
 const KernelTable& reference_kernels() { return kReference; }
 
-// The last table is the most capable one this CPU runs.
-const KernelTable& kernels() { return *tables().all[tables().count - 1]; }
+const KernelTable& kernels() { return *tables().all[tables().chosen]; }
 
 size_t kernel_table_count() { return tables().count; }
 

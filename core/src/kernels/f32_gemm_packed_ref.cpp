@@ -10,9 +10,9 @@ void f32_gemm_packed_ref(size_t m, const float* a, size_t lda, const PackedWeigh
     const float* a_row = a + i * lda;
     float* c_row = c + i * ldc;
     for (size_t j = 0; j < w.n; ++j) {
-      const float* panel = w.data + (j / kPackedPanel) * w.k * kPackedPanel + j % kPackedPanel;
+      const float* panel = w.data + (j / w.panel) * w.k * w.panel + j % w.panel;
       float sum = 0.0f;
-      for (size_t p = 0; p < w.k; ++p) sum += a_row[p] * panel[p * kPackedPanel];
+      for (size_t p = 0; p < w.k; ++p) sum += a_row[p] * panel[p * w.panel];
       if (bias) sum += bias[j];
       c_row[j] = accumulate ? c_row[j] + sum : sum;
     }

@@ -50,20 +50,35 @@ void f32_lstm_cell_vec128(size_t hidden, const float* gates, float* c, float* h)
 void f32_tanh_vec128(float* x, size_t n);
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
-// x86-64 with AVX2 and FMA (chosen at run time).
+// x86-64 with AVX2 and FMA (chosen at run time); packed panels of 8.
 void f32_gemm_nt_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w, size_t ldw,
                       const float* bias, bool accumulate, float* c, size_t ldc);
+void f32_gemm_packed_avx2(size_t m, const float* a, size_t lda, const PackedWeights& w, const float* bias,
+                          bool accumulate, float* c, size_t ldc);
+void f32_lstm_cell_avx2(size_t hidden, const float* gates, float* c, float* h);
+void f32_tanh_avx2(float* x, size_t n);
+// x86-64 with AVX-512F (chosen at run time); packed panels of 16.
+void f32_gemm_packed_avx512(size_t m, const float* a, size_t lda, const PackedWeights& w, const float* bias,
+                            bool accumulate, float* c, size_t ldc);
+void f32_lstm_cell_avx512(size_t hidden, const float* gates, float* c, float* h);
+void f32_tanh_avx512(float* x, size_t n);
 #endif
 
 struct KernelTable {
   const char* isa;  // name of the instruction set the table was chosen for
+  // The panel width its f32_gemm_packed reads (packed_weights.h): weights are
+  // packed at load for the dispatched table.
+  size_t packed_panel;
   F32GemmNtFn f32_gemm_nt;
   F32GemmPackedFn f32_gemm_packed;
   F32LstmCellFn f32_lstm_cell;
   F32TanhFn f32_tanh;
 };
 
-// The kernels for this build and CPU, chosen once.
+// The kernels for this build and CPU, chosen once: the most capable table
+// the CPU runs, or the table named by the environment variable
+// FRAUDSCORE_KERNELS (e.g. "avx2-fma", to compare ISAs on one machine) where
+// this CPU runs it.
 const KernelTable& kernels();
 // Every table this build has and this CPU can run (the reference first), so
 // tests can hold each against the reference.
