@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "bench_rows.h"
+#include "fma_peak.h"
 #include "feature_pipeline.h"  // internal: the prepared windows are built as a session builds them
 #include "fraudscore/fraudscore.h"
 #include "model.h"  // internal: the network-only benchmarks call Network::forward
@@ -80,6 +81,7 @@ struct BenchContext {
   fs_session* session = nullptr;  // max_batch kLargeBatch; has scored every pool row
   std::vector<float> prepared_windows;  // [kPoolWindows, T, F]: the CSV rows' windows, or z-scored-like values
   std::vector<uint32_t> valid_steps;    // [kPoolWindows]: real rows in each (all full for generated windows)
+  double fma_peak_gflops = 0;           // the one-core FMA floor (fma_peak.h), measured at start-up
 
   const fraudscore::Network& network() const { return *internal_model->network; }
   double flops_per_window() const { return network().flops_per_window(); }
@@ -301,6 +303,9 @@ void report_windows(benchmark::State& state, const BenchContext& ctx, size_t win
   state.SetItemsProcessed(static_cast<int64_t>(windows));
   state.counters["MFLOP/window"] = benchmark::Counter(ctx.flops_per_window() / 1e6);
   state.counters["GFLOP/s"] = benchmark::Counter(windows * ctx.flops_per_window() / 1e9, benchmark::Counter::kIsRate);
+  // The network's GFLOP/s as a fraction of the FMA floor of this core and kernel set.
+  state.counters["of_fma_peak"] =
+      benchmark::Counter(windows * ctx.flops_per_window() / 1e9 / ctx.fma_peak_gflops, benchmark::Counter::kIsRate);
 }
 
 void report_call_times(benchmark::State& state, CallTimes& times) {
@@ -413,6 +418,15 @@ int main(int argc, char** argv) {
   fs_model_info info{};
   fs_model_get_info(ctx.model, &info);
   benchmark::AddCustomContext("fraudscore_model", ctx.model_path);
+  benchmark::AddCustomContext("fraudscore_kernels", fs_kernels());
+  // The FMA floor, measured here (0.5 s) with the vectors of the chosen kernels; the
+  // clock it implies assumes two FMA pipes, as Zen 4/5 and Intel cores since Haswell have.
+  const fraudscore_bench::FmaPeak peak = fraudscore_bench::measure_fma_peak(fs_kernels(), 0.5);
+  ctx.fma_peak_gflops = peak.gflops;
+  char peak_text[160];
+  std::snprintf(peak_text, sizeof peak_text, "%.1f GFLOP/s (%s loop; %.2f GHz at %.0f flop/cycle)", peak.gflops,
+                peak.vectors.c_str(), peak.gflops / peak.flops_per_cycle, peak.flops_per_cycle);
+  benchmark::AddCustomContext("fraudscore_fma_peak", peak_text);
   benchmark::AddCustomContext("fraudscore_window",
                               std::to_string(info.window_length) + " steps x " + std::to_string(info.feature_count) +
                                   " features, " + (info.per_key_window ? "per key" : "global"));

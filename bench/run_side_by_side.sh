@@ -42,7 +42,9 @@ import json, os, subprocess, sys
 from datetime import datetime, timezone
 
 ours_path, ort_path, model, pin = sys.argv[1:]
-ours = {b["name"].removesuffix("/real_time"): b for b in json.load(open(ours_path))["benchmarks"]}
+ours_json = json.load(open(ours_path))
+ours = {b["name"].removesuffix("/real_time"): b for b in ours_json["benchmarks"]}
+context = ours_json["context"]
 ort = json.load(open(ort_path))
 mflop = ours["crnn/batch256_throughput"]["MFLOP/window"]
 
@@ -63,6 +65,8 @@ print(f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC | cpu: {cpu} | npr
       f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} | pinned: {pin}")
 print(f"model: {model} (window {ort['steps']} x {ort['features']} features) | "
       f"ORT vs PyTorch max |d logit|: {ort['check']['max_abs_diff_logit']:.1e}")
+print(f"fraudscore kernels: {context.get('fraudscore_kernels', '?')} | one-core FMA floor: "
+      f"{context.get('fraudscore_fma_peak', '?')}")
 print()
 print("| runtime | batch-1 µs/window (p50) | batch-256 windows/s | batch-256 windows/CPU-s | MFLOP/window | GFLOP/s |")
 print("|---|---:|---:|---:|---:|---:|")
@@ -72,6 +76,8 @@ ort_p50, ort_rate, ort_cpu_rate = rows[2][1:]
 for name, p50, rate, cpu_rate in rows[:2]:
     print(f"| ratio {name} / ORT | {p50 / ort_p50:.2f}× | {rate / ort_rate:.3f}× | {cpu_rate / ort_cpu_rate:.3f}× "
           f"| | |")
+print(f"| fraudscore network batch-256, share of the FMA floor | | "
+      f"{ours['crnn/network_batch256']['of_fma_peak']:.0%} | | | |")
 print()
 print("batch-1: per-call wall time, median. batch-256: windows per wall-clock second (and per CPU second of the "
       "process). GFLOP/s at batch 256 (wall). Latency ratio > 1 and throughput ratio < 1 mean fraudscore is slower.")

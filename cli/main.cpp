@@ -11,11 +11,16 @@
 #include <vector>
 
 #include "csv_reader.h"
+#include "result_writer.h"
 #include "fraudscore/fraudscore.hpp"
 
 namespace {
 
 using fraudscore::CsvReader;
+
+// Rows per scoring call: the sessions' default batch, where the network's
+// batched kernels reach their throughput.
+constexpr uint32_t kBatchRows = 256;
 
 struct ScoreOptions {
   std::string model_path, input_path;
@@ -69,41 +74,6 @@ bool map_columns(const fraudscore::ModelHandle& model, const std::vector<std::st
   return true;
 }
 
-// The result vocabulary first, then the model's named outputs (e.g.
-// enterprise_risk, grade: a probability or a label), then the detail: the
-// block threshold applied, the raw probability, real steps, attention (one
-// weight per window step, oldest first, joined by ';'), reasons
-// ("CODE=contribution;...", largest first) and the number of features clipped
-// to the model's training range.
-void print_header(const fs_model* model, const fs_model_info& info) {
-  std::printf("row,probability,band,decision");
-  for (uint32_t i = 0; i < info.output_count; ++i) {
-    const char* name = nullptr;
-    fs_output_kind kind{};
-    uint32_t labels = 0;
-    if (fs_model_output(model, i, &name, &kind, &labels) == FS_OK) std::printf(",%s", name);
-  }
-  std::printf(",threshold,raw_probability,valid_steps,attention,reasons,out_of_range\n");
-}
-
-void print_result(size_t row, const fs_result& r) {
-  std::printf("%zu,%.9g,%s,%s", row, r.probability, fs_band_name(r.band), fs_decision_name(r.decision));
-  for (uint32_t i = 0; i < r.output_count; ++i) {
-    const fs_output& o = r.outputs[i];
-    if (o.kind == FS_OUTPUT_LABEL)
-      std::printf(",%s", o.label);
-    else
-      std::printf(",%.9g", o.value);
-  }
-  std::printf(",%.9g,%.9g,%u,", r.block_threshold, r.raw_probability, r.valid_steps);
-  if (r.attention)
-    for (uint32_t t = 0; t < r.window_length; ++t) std::printf(t ? ";%.6g" : "%.6g", r.attention[t]);
-  std::printf(",");
-  for (uint32_t i = 0; i < r.reason_count; ++i)
-    std::printf(i ? ";%s=%.6g" : "%s=%.6g", r.reasons[i].code, r.reasons[i].contribution);
-  std::printf(",%u\n", r.out_of_range);
-}
-
 // --state: the dynamic-threshold state carried between runs.
 bool read_state(const std::string& path, std::vector<uint8_t>* state) {
   std::ifstream in(path, std::ios::binary);
@@ -146,29 +116,74 @@ int run_score(const ScoreOptions& opt) {
     const fs_model_info info = model.info();
     if ((opt.dynamic_thresholds || !opt.state_path.empty()) && !info.dynamic_thresholds)
       return fail(opt.model_path + ": this model has no dynamic threshold settings");
-    const fs_session_options session_options{opt.max_keys, 1, opt.reasons > 0 ? opt.reasons : -1,
+    const fs_session_options session_options{opt.max_keys, kBatchRows, opt.reasons > 0 ? opt.reasons : -1,
                                              opt.dynamic_thresholds ? FS_THRESHOLDS_MODEL : FS_THRESHOLDS_FIXED, FS_REASONS_ALL};
     fraudscore::SessionHandle session(model, session_options);
     std::vector<uint8_t> state;
     if (!opt.state_path.empty() && read_state(opt.state_path, &state)) session.load_thresholds(state);
-    std::vector<fs_value> row(field_of.size());
+    // Rows are scored kBatchRows at a time (one network pass, reasons batched too), with the
+    // results of scoring each in order; each batch row keeps its own fields, which its text
+    // values point into, until the batch is scored.
+    const size_t columns = field_of.size();
+    std::vector<std::vector<std::string>> batch_fields(kBatchRows);
+    std::vector<size_t> batch_lines(kBatchRows);
+    std::vector<fs_value> rows(kBatchRows * columns);
+    std::vector<fs_result> results(kBatchRows);
+    std::vector<float> attention(kBatchRows * info.window_length);
     size_t decisions[3] = {0, 0, 0};
     size_t n = 0;
+    fraudscore::ResultWriter writer(stdout);
     const auto start = std::chrono::steady_clock::now();
-    print_header(model.get(), info);
-    while (csv.next(fields)) {
-      if (fields.size() != field_count)
+    writer.header(model.get(), info);
+    // Score batch rows [0, count), write their results; on a refused row, write the rows
+    // before it and fail naming its line.
+    const auto score_batch = [&](size_t count) -> bool {
+      size_t failed = count;
+      fs_status status = fs_session_score_batch(session.get(), rows.data(), count, columns, results.data(),
+                                                attention.data(), &failed);
+      std::string message = status == FS_OK ? "" : fs_last_error();
+      // A refused row changed nothing: score the rows before it, then ask about it alone
+      // for its own message. (A non-finite score, FS_ERR_INTERNAL, is reported as it is.)
+      if (status != FS_OK && status != FS_ERR_INTERNAL && failed < count) {
+        if (failed > 0 && fs_session_score_batch(session.get(), rows.data(), failed, columns, results.data(),
+                                                 attention.data(), nullptr) != FS_OK)
+          failed = 0;
+        fs_result ignored;
+        if (fs_session_score(session.get(), &rows[failed * columns], columns, &ignored) != FS_OK)
+          message = fs_last_error();
+      } else if (status != FS_OK && failed >= count) {
+        failed = 0;
+      }
+      const size_t scored = status == FS_OK ? count : status == FS_ERR_INTERNAL ? 0 : failed;
+      for (size_t r = 0; r < scored; ++r) {
+        writer.result(n, results[r]);
+        ++decisions[results[r].decision];
+        ++n;
+      }
+      if (status == FS_OK) return true;
+      writer.flush();
+      fail(opt.input_path + ": line " + std::to_string(batch_lines[failed]) + " (row " + std::to_string(n + (status == FS_ERR_INTERNAL ? failed : 0)) +
+           "): " + message);
+      return false;
+    };
+    size_t pending = 0;
+    while (csv.next(batch_fields[pending])) {
+      const std::vector<std::string>& record = batch_fields[pending];
+      if (record.size() != field_count) {
+        if (pending > 0 && !score_batch(pending)) return 1;
+        writer.flush();
         return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
-                    "): expected " + std::to_string(field_count) + " fields, got " + std::to_string(fields.size()));
-      for (size_t c = 0; c < field_of.size(); ++c) row[c] = fraudscore::text_value(fields[field_of[c]]);
-      fs_result result;
-      if (fs_session_score(session.get(), row.data(), row.size(), &result) != FS_OK)
-        return fail(opt.input_path + ": line " + std::to_string(csv.line()) + " (row " + std::to_string(n) +
-                    "): " + fs_last_error());
-      print_result(n, result);
-      ++decisions[result.decision];
-      ++n;
+                    "): expected " + std::to_string(field_count) + " fields, got " + std::to_string(record.size()));
+      }
+      batch_lines[pending] = csv.line();
+      for (size_t c = 0; c < columns; ++c) rows[pending * columns + c] = fraudscore::text_value(record[field_of[c]]);
+      if (++pending == kBatchRows) {
+        if (!score_batch(pending)) return 1;
+        pending = 0;
+      }
     }
+    if (pending > 0 && !score_batch(pending)) return 1;
+    if (!writer.flush()) return fail("cannot write the results to stdout");
     if (!csv.error().empty()) return fail(opt.input_path + ": " + csv.error());
     if (!opt.state_path.empty() && !write_state(opt.state_path, session.save_thresholds()))
       return fail("cannot write the threshold state to '" + opt.state_path + "'");

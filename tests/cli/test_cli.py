@@ -281,6 +281,23 @@ class ErrorPaths(unittest.TestCase):
     def test_non_numeric_amount(self):
         self.bad_row("amount", "12,5x", "not a finite number")
 
+    def test_a_refused_row_deep_in_a_batch_keeps_the_rows_before_it(self):
+        # The CLI scores 256 rows per call: a bad row at 300 (the second batch) still gets its
+        # own line and message, every row before it is written, and they score as they do alone.
+        rows = (read_rows(EXAMPLE) * 20)[:400]
+        self.assertGreater(len(rows), 310)
+        rows[300] = dict(rows[300], type="WIRE")
+        path = self.dir / "deep.csv"
+        write_rows(path, rows, self.fields)
+        out = score(MODELS["on-device"], path)
+        self.assertRefused(out, "line 302 (row 300)", "unknown category 'WIRE'")
+        written = list(csv.DictReader(io.StringIO(out.stdout)))
+        self.assertEqual(len(written), 300)
+        write_rows(self.dir / "good.csv", rows[:300], self.fields)
+        good = score(MODELS["on-device"], self.dir / "good.csv")
+        self.assertEqual(good.returncode, 0, good.stderr)
+        self.assertEqual(out.stdout, good.stdout)
+
     def test_nan_and_infinite_amounts(self):
         self.bad_row("amount", "NaN", "not a finite number")
         self.bad_row("amount", "inf", "not a finite number")
