@@ -12,6 +12,7 @@
 #include "fraudscore/fraudscore.h"
 #include "kernels/kernels.h"
 #include "families/family.h"
+#include "feature_pipeline.h"
 #include "model.h"
 #include "session.h"
 #include "signed_envelope.h"
@@ -321,6 +322,17 @@ fs_status fs_model_find_column(const fs_model* model, const char* name, uint32_t
         return FS_OK;
       }
     return report(Status::error(FS_ERR_INPUT, "the model has no column '%s'", name));
+  });
+}
+
+fs_status fs_model_check_row(const fs_model* model, const fs_value* row, size_t value_count) {
+  return guarded([&] {
+    if (!model || !row) return fail(FS_ERR_INVALID_ARGUMENT, "fs_model_check_row: NULL argument");
+    const fraudscore::Model& m = *model->model;
+    std::vector<float> features(m.features.size());
+    std::vector<double> history(m.history_columns.size());
+    uint64_t key = 0;
+    return report(fraudscore::compute_features(m, row, value_count, features.data(), &key, nullptr, history.data()));
   });
 }
 

@@ -3,6 +3,7 @@
 // dynamic thresholds alone.
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
 #include "fraudscore/fraudscore.h"
@@ -168,4 +169,35 @@ TEST_CASE("reasons_for FLAGGED explains step_up and block decisions only, exactl
   fs_session_free(a);
   fs_session_free(f);
   fs_model_free(model);
+}
+
+TEST_CASE("fs_model_check_row gives the status and message scoring would, and changes nothing") {
+  fraudscore_test::TestModelOptions o;
+  o.per_key = true;
+  Loaded l(o);
+  std::vector<Row> rows = {row_for(1, "C1"), row_for(2, "C2"), row_for(3, "C3"), row_for(4, "C4"),
+                           row_for(5, "C5")};
+  rows[1][fraudscore_test::kColType] = fs_value{FS_VALUE_TEXT, 0.0, "WIRE", 4};        // unknown category
+  rows[2][fraudscore_test::kColAmount] = fs_value{FS_VALUE_NUMBER, -5.0, nullptr, 0};  // below the minimum
+  rows[3][fraudscore_test::kColNameOrig] = fs_value{FS_VALUE_MISSING, 0.0, nullptr, 0};  // no key
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CAPTURE(i);
+    const fs_status checked = fs_model_check_row(l.model, rows[i].data(), rows[i].size());
+    const std::string check_message = checked == FS_OK ? "" : fs_last_error();
+    uint32_t keys = 99;
+    REQUIRE(fs_session_key_count(l.session, &keys) == FS_OK);
+    const uint32_t keys_before = keys;
+    fs_result r;
+    const fs_status scored = fs_session_score(l.session, rows[i].data(), rows[i].size(), &r);
+    CHECK(checked == scored);
+    if (scored != FS_OK) {
+      CHECK(check_message == std::string(fs_last_error()));
+      REQUIRE(fs_session_key_count(l.session, &keys) == FS_OK);
+      CHECK(keys == keys_before);
+    }
+    CHECK((i == 0 || i == 4) == (checked == FS_OK));
+  }
+  CHECK(fs_model_check_row(l.model, rows[0].data(), rows[0].size() - 1) == FS_ERR_INVALID_ARGUMENT);
+  CHECK(fs_model_check_row(nullptr, rows[0].data(), rows[0].size()) == FS_ERR_INVALID_ARGUMENT);
+  CHECK(fs_model_check_row(l.model, nullptr, rows[0].size()) == FS_ERR_INVALID_ARGUMENT);
 }

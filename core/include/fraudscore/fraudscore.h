@@ -249,6 +249,11 @@ FS_API fs_status fs_model_output(const fs_model* model, uint32_t index, const ch
 /* Label `label` of named output `index` (e.g. a credit grade). */
 FS_API fs_status fs_model_output_label(const fs_model* model, uint32_t index, uint32_t label,
                                        const char** out_label);
+/* Whether fs_session_score would accept `row`: FS_OK, or the error (status
+ * and message) scoring it would give, without a session and changing
+ * nothing. Reads only the model: any number of threads may call it at once.
+ * (A service that splits a batch across sessions checks every row first.) */
+FS_API fs_status fs_model_check_row(const fs_model* model, const fs_value* row, size_t value_count);
 /* The output called `name` of a result; FS_ERR_INPUT if the model has none by that name. */
 FS_API fs_status fs_result_output(const fs_result* result, const char* name, fs_output* out_output);
 
