@@ -40,6 +40,10 @@ void add_service_options(CLI::App& app, Settings& s) {
                  "secret key for hashing account ids (default <state-db>.key, created if absent)");
   app.add_option("--max-keys", c.session.max_keys, "windows held in memory per model (LRU beyond)")
       ->capture_default_str();
+  app.add_option("--shards", c.session.shards,
+                 "sessions per per-key model, each with its own lock, keys spread by hash, so requests score on "
+                 "several cores (0: one per core; models with dynamic thresholds or a global window keep one)")
+      ->capture_default_str();
   app.add_option("--max-batch", c.session.max_batch, "most transactions per score request")->capture_default_str();
   app.add_option("--reasons", c.session.reasons, "reason codes per result (0: none)")->capture_default_str();
   app.add_option("--reasons-for", s.reasons_for, "which results get reason codes: flagged (step_up, block) or all")

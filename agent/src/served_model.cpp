@@ -1,8 +1,11 @@
 #include "served_model.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <thread>
 
 #include "request_limits.h"
 
@@ -25,8 +28,12 @@ std::string number_text(const nlohmann::json& v) { return v.dump(); }
 }  // namespace
 
 ServedModel::~ServedModel() {
-  fs_session_free(session_);
+  for (auto& shard : shards_) fs_session_free(shard->session);
   fs_model_free(model_);
+}
+
+size_t ServedModel::shard_of(const std::string& key) const {
+  return shards_.size() == 1 ? 0 : std::hash<std::string>()(key) % shards_.size();
 }
 
 std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const std::string& path,
@@ -52,15 +59,22 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const st
     m->columns_.emplace_back(col);
     m->column_types_.push_back(type);
   }
+  // Dynamic thresholds and a global window are state every row shares: one shard keeps
+  // their order exact. Per-key windows are independent, so their keys spread over shards.
+  uint32_t shards = settings.shards ? settings.shards : std::max(1u, std::thread::hardware_concurrency());
+  if (m->info_.key_column < 0 || m->info_.dynamic_thresholds) shards = 1;
   fs_session_options options{};
-  options.max_keys = settings.max_keys;
+  options.max_keys = settings.max_keys ? (settings.max_keys + shards - 1) / shards : 0;
   options.max_batch = settings.max_batch;
   options.max_reasons = settings.reasons == 0 ? -1 : settings.reasons;
   options.threshold_mode = FS_THRESHOLDS_MODEL;
   options.reasons_for = settings.reasons_flagged_only ? FS_REASONS_FLAGGED : FS_REASONS_ALL;
-  if (fs_session_create(m->model_, &options, &m->session_) != FS_OK) {
-    *error = fs_last_error();
-    return nullptr;
+  for (uint32_t i = 0; i < shards; ++i) {
+    m->shards_.push_back(std::make_unique<ModelShard>());
+    if (fs_session_create(m->model_, &options, &m->shards_.back()->session) != FS_OK) {
+      *error = fs_last_error();
+      return nullptr;
+    }
   }
   m->describe();
   return m;

@@ -1,6 +1,6 @@
-// One model the agent serves: the verified model, its scoring session (one
-// thread at a time: lock mutex()), and the conversions between JSON
-// transactions and the core's rows and results.
+// One model the agent serves: the verified model, its scoring sessions (one
+// per shard of its keys, each one thread at a time: lock the shard's mutex),
+// and the conversions between JSON transactions and the core's rows and results.
 #pragma once
 
 #include <memory>
@@ -18,7 +18,11 @@
 namespace fraudscore_agent {
 
 struct SessionSettings {
-  uint32_t max_keys = 10000;  // windows in memory per model; evicted ones are rebuilt from the store
+  uint32_t max_keys = 10000;  // windows in memory per model (all shards); evicted ones are rebuilt from the store
+  // Shards of a per-key model's keys, each with its own session and lock, so that
+  // requests for different keys score on different cores; 0: one per core. Models with
+  // a global window or dynamic thresholds keep one (their state is shared by every row).
+  uint32_t shards = 0;
   uint32_t max_batch = 256;
   int32_t reasons = 3;  // reason codes per result; 0 or negative: off
   bool reasons_flagged_only = true;  // only for step_up and block decisions
@@ -34,6 +38,17 @@ struct RowValues {
   std::vector<std::string> texts;  // one per column; values point into these
   std::string key;                 // "" for a global window
   nlohmann::json stored;           // the values as a JSON array, key hashed (what the store keeps)
+};
+
+// One slice of a model's keys (ServedModel::shard_of): its own session and
+// what the service tracks for its keys. Lock `mutex` before touching the rest.
+struct ModelShard {
+  std::mutex mutex;
+  fs_session* session = nullptr;
+  // Keys whose latest rows were submitted to the store but may not be
+  // committed yet, with the ticket to wait for.
+  std::unordered_map<std::string, uint64_t> uncommitted_keys;
+  StoredKeysFilter stored_keys;  // keys that may have rows in the store
 };
 
 class ServedModel {
@@ -70,13 +85,11 @@ class ServedModel {
   // The names result_json gives the model's named outputs, by kind.
   const NamedOutputs& named_outputs() const { return named_outputs_; }
 
-  std::mutex& mutex() { return mutex_; }
-  fs_session* session() { return session_; }  // lock mutex() first
-  // Keys whose latest rows were submitted to the store but may not be
-  // committed yet, with the ticket to wait for (lock mutex() first).
-  std::unordered_map<std::string, uint64_t>& uncommitted_keys() { return uncommitted_keys_; }
-  // Keys that may have rows in the store (lock mutex() first).
-  StoredKeysFilter& stored_keys() { return stored_keys_; }
+  const fs_model* model() const { return model_; }
+  size_t shard_count() const { return shards_.size(); }
+  ModelShard& shard(size_t index) { return *shards_[index]; }
+  // The shard a row's key (its keyed hash; "" for a global window) belongs to.
+  size_t shard_of(const std::string& key) const;
 
  private:
   ServedModel() = default;
@@ -87,15 +100,12 @@ class ServedModel {
   std::string name_, path_, version_;
   SessionSettings settings_;
   fs_model* model_ = nullptr;
-  fs_session* session_ = nullptr;
+  std::vector<std::unique_ptr<ModelShard>> shards_;
   fs_model_info info_{};
   std::vector<std::string> columns_;
   std::vector<fs_column_type> column_types_;
   nlohmann::json description_;
   NamedOutputs named_outputs_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, uint64_t> uncommitted_keys_;
-  StoredKeysFilter stored_keys_;
 };
 
 }  // namespace fraudscore_agent

@@ -79,24 +79,24 @@ Response Service::handle(const std::string& method, const std::string& path, con
   return r;
 }
 
-bool Service::replay(ServedModel& m, const std::string& key, std::string* error) {
+bool Service::replay(ServedModel& m, ModelShard& shard, const std::string& key, std::string* error) {
   std::vector<std::string> stored;
   if (!store_.read_window(m.name(), key, m.window_length(), &stored, error)) return false;
   RowValues row;
   for (const std::string& text : stored) {
     // A stored row the model refuses (e.g. a category a new version dropped) is skipped, not fatal.
     if (!m.row_from_stored(text, &row, error) ||
-        fs_session_append(m.session(), row.values.data(), row.values.size()) != FS_OK)
+        fs_session_append(shard.session, row.values.data(), row.values.size()) != FS_OK)
       JsonLog::warn("stored_row_skipped", {{"model", m.name()}, {"key_hash", key}, {"error", fs_last_error()}});
   }
   return true;
 }
 
-bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* error) {
+bool Service::ensure_window(ServedModel& m, ModelShard& shard, const RowValues& row, std::string* error) {
   // The global window is restored in prepare(); a key the store never held has nothing to rebuild.
-  if (m.info().key_column < 0 || !m.stored_keys().may_contain(row.key)) return true;
+  if (m.info().key_column < 0 || !shard.stored_keys.may_contain(row.key)) return true;
   int has = 0;
-  if (fs_session_has_window(m.session(), row.values.data(), row.values.size(), &has) != FS_OK) {
+  if (fs_session_has_window(shard.session, row.values.data(), row.values.size(), &has) != FS_OK) {
     *error = fs_last_error();
     return false;
   }
@@ -104,16 +104,15 @@ bool Service::ensure_window(ServedModel& m, const RowValues& row, std::string* e
   // Rows of this key that requests submitted but the writer has not committed
   // yet are not in the store: wait for them (rare: the key was evicted just
   // after it was used) before rebuilding the window from it.
-  auto& uncommitted = m.uncommitted_keys();
-  const auto it = uncommitted.find(row.key);
-  if (it != uncommitted.end() && !store_.wait_durable(it->second, error)) return false;
-  return replay(m, row.key, error);
+  const auto it = shard.uncommitted_keys.find(row.key);
+  if (it != shard.uncommitted_keys.end() && !store_.wait_durable(it->second, error)) return false;
+  return replay(m, shard, row.key, error);
 }
 
-void Service::restore_thresholds(ServedModel& m) {
+void Service::restore_thresholds(ServedModel& m, ModelShard& shard) {
   std::vector<uint8_t> state;
   if (m.info().dynamic_thresholds && store_.read_thresholds(m.name(), m.version(), &state)) {
-    if (fs_session_load_thresholds(m.session(), state.data(), state.size()) != FS_OK)
+    if (fs_session_load_thresholds(shard.session, state.data(), state.size()) != FS_OK)
       JsonLog::warn("threshold_state_ignored", {{"model", m.name()}, {"error", fs_last_error()}});
   }
 }
@@ -121,32 +120,37 @@ void Service::restore_thresholds(ServedModel& m) {
 bool Service::fill_stored_keys(ServedModel& m, std::string* error) {
   uint64_t count = 0;
   if (!store_.count_keys(m.name(), &count, error)) return false;
-  m.stored_keys() = StoredKeysFilter(count);  // sized for the keys the store holds now, growing after
-  return store_.for_each_key(m.name(), [&](const std::string& key) { m.stored_keys().add(key); }, error);
+  // Each shard's filter is sized for its share of the keys the store holds now, growing after.
+  const size_t shards = m.shard_count();
+  for (size_t i = 0; i < shards; ++i) m.shard(i).stored_keys = StoredKeysFilter(count / shards + 1);
+  return store_.for_each_key(
+      m.name(), [&](const std::string& key) { m.shard(m.shard_of(key)).stored_keys.add(key); }, error);
 }
 
-bool Service::restore_session(ServedModel& m, std::string* error) {
+bool Service::restore_session(ServedModel& m, ModelShard& shard, std::string* error) {
   store_.flush();  // every acknowledged row is in the store before the windows are rebuilt from it
-  m.uncommitted_keys().clear();
-  if (fs_session_reset(m.session()) != FS_OK) {
+  shard.uncommitted_keys.clear();
+  if (fs_session_reset(shard.session) != FS_OK) {
     *error = fs_last_error();
     return false;
   }
-  restore_thresholds(m);
+  restore_thresholds(m, shard);
   // Keyed windows come back from the store as their keys do (ensure_window); the global one now.
-  return m.info().key_column >= 0 || replay(m, "", error);
+  return m.info().key_column >= 0 || replay(m, shard, "", error);
 }
 
 bool Service::prepare(ServedModel& fresh, std::string* error) {
   store_.flush();  // rows scored by the old model are in the store before the new one reads them
-  std::lock_guard<std::mutex> lock(fresh.mutex());
-  restore_thresholds(fresh);
+  // Not served yet, so no request holds a shard; the locks keep the rule that they guard the shards.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (size_t i = 0; i < fresh.shard_count(); ++i) locks.emplace_back(fresh.shard(i).mutex);
+  for (size_t i = 0; i < fresh.shard_count(); ++i) restore_thresholds(fresh, fresh.shard(i));
   std::string detail;
   if (!fill_stored_keys(fresh, &detail)) {
     *error = "cannot read the stored keys of '" + fresh.name() + "': " + detail;
     return false;
   }
-  if (fresh.info().key_column < 0 && !replay(fresh, "", &detail)) {
+  if (fresh.info().key_column < 0 && !replay(fresh, fresh.shard(0), "", &detail)) {
     *error = "cannot restore the window of '" + fresh.name() + "': " + detail;
     return false;
   }
@@ -248,8 +252,8 @@ bool Service::admit(const ScoreRequest& request, Response* failure) {
   return false;
 }
 
-Response Service::scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row,
-                                  bool single) {
+Response Service::scoring_failure(ServedModel& m, const std::vector<size_t>& shards, fs_status status,
+                                  const std::string& message, size_t row, bool single) {
   // A refused row (FS_ERR_INPUT) changed nothing; any other failure came after the windows moved.
   // The core's batch message says "row N: ..."; the API counts transactions (row_error says which).
   const size_t prefix = message.find(": ");
@@ -257,9 +261,11 @@ Response Service::scoring_failure(ServedModel& m, fs_status status, const std::s
                                ? message
                                : message.substr(prefix + 2);
   if (status == FS_ERR_INPUT) return row_error(422, text, row, single);
-  std::string restore_error;
-  if (!restore_session(m, &restore_error))
-    JsonLog::error("session_restore_failed", {{"model", m.name()}, {"error", restore_error}});
+  for (size_t index : shards) {
+    std::string restore_error;
+    if (!restore_session(m, m.shard(index), &restore_error))
+      JsonLog::error("session_restore_failed", {{"model", m.name()}, {"error", restore_error}});
+  }
   return row_error(500, "the model could not score this transaction: " + text, row, single);
 }
 
@@ -272,39 +278,67 @@ Response Service::score(const std::string& body) {
   const bool single = request.single;
   const std::vector<RowValues>& rows = request.rows;
   const size_t n = rows.size(), columns = m.columns().size();
+  // Every row is checked before any session changes: a batch whose rows fall in several
+  // shards is then scored in full or (but for a non-finite score) not at all.
+  for (size_t i = 0; i < n; ++i)
+    if (fs_model_check_row(m.model(), rows[i].values.data(), rows[i].values.size()) != FS_OK)
+      return row_error(422, fs_last_error(), i, single);
+  // The rows in shard order (stable, so one key's rows keep their order): `order[p]` is the
+  // row at position p; each shard scores its run of positions in one call.
+  std::vector<size_t> order(n), shard_of_row(n);
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    shard_of_row[i] = m.shard_of(rows[i].key);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return shard_of_row[a] < shard_of_row[b]; });
+  std::vector<size_t> shards;  // the shards this request touches, ascending (the order they are locked in)
+  for (size_t p = 0; p < n; ++p)
+    if (shards.empty() || shards.back() != shard_of_row[order[p]]) shards.push_back(shard_of_row[order[p]]);
   std::vector<fs_value> flat;
   flat.reserve(n * columns);
-  for (const RowValues& r : rows) flat.insert(flat.end(), r.values.begin(), r.values.end());
-  std::vector<fs_result> results(n);
+  for (size_t p = 0; p < n; ++p) flat.insert(flat.end(), rows[order[p]].values.begin(), rows[order[p]].values.end());
+  std::vector<fs_result> sorted_results(n), results(n);
   std::vector<float> attention(n * m.window_length());
   metrics_.stage("parse", seconds_since(start));
 
-  // The store's rows are made before taking the model's lock: only scoring,
+  // The store's rows are made before taking the shards' locks: only scoring,
   // the audit entries (which need the results) and the hand-over to the
-  // store (whose order must be the scoring order) happen under it.
+  // store (whose order must be the scoring order of each key) happen under them.
   StoreBatch batch;
   batch.rows.reserve(n);
   batch.audit.reserve(n);
   for (const RowValues& r : rows) batch.rows.push_back({m.name(), r.key, r.stored.dump(), m.window_length()});
   const Clock::time_point queued = Clock::now();
-  std::vector<fs_reason> reasons;  // copies: the session's reasons change with its next call
+  std::vector<fs_reason> reasons;  // copies: a session's reasons change with its next call
   uint64_t ticket = 0;
   double queue_seconds = 0.0, score_seconds = 0.0;
   {
-    std::lock_guard<std::mutex> lock(m.mutex());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    for (size_t index : shards) locks.emplace_back(m.shard(index).mutex);
     const Clock::time_point scoring = Clock::now();
     queue_seconds = std::chrono::duration<double>(scoring - queued).count();
+    // Windows rebuilt for every row before any is scored: a failure here changes nothing.
     for (size_t i = 0; i < n; ++i) {
       std::string error;
-      if (!ensure_window(m, rows[i], &error)) return row_error(422, error, i, single);
+      if (!ensure_window(m, m.shard(shard_of_row[i]), rows[i], &error)) return row_error(422, error, i, single);
     }
-    size_t failed = 0;
-    const fs_status status =
-        fs_session_score_batch(m.session(), flat.data(), n, columns, results.data(), attention.data(), &failed);
-    if (status != FS_OK) return scoring_failure(m, status, fs_last_error(), failed, single);
+    for (size_t first = 0; first < n;) {
+      ModelShard& shard = m.shard(shard_of_row[order[first]]);
+      size_t end = first;
+      while (end < n && shard_of_row[order[end]] == shard_of_row[order[first]]) ++end;
+      size_t failed = 0;
+      const fs_status status =
+          fs_session_score_batch(shard.session, &flat[first * columns], end - first, columns, &sorted_results[first],
+                                 &attention[first * m.window_length()], &failed);
+      if (status != FS_OK)
+        return scoring_failure(m, shards, status, fs_last_error(), order[first + failed], single);
+      for (size_t p = first; p < end; ++p) results[order[p]] = sorted_results[p];
+      first = end;
+    }
     for (size_t i = 0; i < n; ++i)
       if (!finite_result(results[i]))
-        return scoring_failure(m, FS_ERR_INTERNAL, "its score is not a finite number", i, single);
+        return scoring_failure(m, shards, FS_ERR_INTERNAL, "its score is not a finite number", i, single);
     size_t reason_total = 0;
     for (const fs_result& r : results) reason_total += r.reason_count;
     reasons.reserve(reason_total);
@@ -317,22 +351,26 @@ Response Service::score(const std::string& body) {
       batch.audit.push_back({"score", m.name(), m.version(), rows[i].key, results[i].probability,
                              fs_decision_name(results[i].decision), fs_band_name(results[i].band)});
     size_t size = 0;
-    if (m.info().dynamic_thresholds && fs_session_threshold_state_size(m.session(), &size) == FS_OK) {
+    // Dynamic thresholds live in the model's one shard.
+    if (m.info().dynamic_thresholds && fs_session_threshold_state_size(m.shard(0).session, &size) == FS_OK) {
       ThresholdRecord t{m.name(), m.version(), std::vector<uint8_t>(size)};
-      if (fs_session_save_thresholds(m.session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
+      if (fs_session_save_thresholds(m.shard(0).session, t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
     }
     ticket = store_.submit(std::move(batch));
-    // Remember each key's newest ticket; forget committed ones so the map stays small.
-    auto& uncommitted = m.uncommitted_keys();
-    if (uncommitted.size() > 4 * size_t{m.max_batch()}) {
-      const uint64_t done = store_.committed();
-      for (auto it = uncommitted.begin(); it != uncommitted.end();)
-        it = it->second <= done ? uncommitted.erase(it) : std::next(it);
+    // Remember each key's newest ticket; forget committed ones so the maps stay small.
+    for (size_t index : shards) {
+      auto& uncommitted = m.shard(index).uncommitted_keys;
+      if (uncommitted.size() > 4 * size_t{m.max_batch()}) {
+        const uint64_t done = store_.committed();
+        for (auto it = uncommitted.begin(); it != uncommitted.end();)
+          it = it->second <= done ? uncommitted.erase(it) : std::next(it);
+      }
     }
-    for (const RowValues& r : rows)
-      if (!r.key.empty()) {
-        uncommitted[r.key] = ticket;
-        m.stored_keys().add(r.key);
+    for (size_t i = 0; i < n; ++i)
+      if (!rows[i].key.empty()) {
+        ModelShard& shard = m.shard(shard_of_row[i]);
+        shard.uncommitted_keys[rows[i].key] = ticket;
+        shard.stored_keys.add(rows[i].key);
       }
     score_seconds = seconds_since(scoring);
   }
@@ -385,15 +423,16 @@ Response Service::feedback(const std::string& body) {
   if (!m->row_from_transaction(request["transaction"], hasher_, &row, &error)) return error_response(400, error);
   uint64_t ticket = 0;
   {
-    std::lock_guard<std::mutex> lock(m->mutex());
-    if (fs_session_feedback(m->session(), row.values.data(), row.values.size(), p, kind) != FS_OK)
+    ModelShard& shard = m->shard(m->shard_of(row.key));  // a dynamic-threshold model has one
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (fs_session_feedback(shard.session, row.values.data(), row.values.size(), p, kind) != FS_OK)
       return error_response(422, fs_last_error());
     StoreBatch batch;
     batch.audit.push_back({"feedback", m->name(), m->version(), row.key, p, label, ""});
     size_t size = 0;
-    fs_session_threshold_state_size(m->session(), &size);
+    fs_session_threshold_state_size(shard.session, &size);
     ThresholdRecord t{m->name(), m->version(), std::vector<uint8_t>(size)};
-    if (fs_session_save_thresholds(m->session(), t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
+    if (fs_session_save_thresholds(shard.session, t.state.data(), size, &size) == FS_OK) batch.thresholds = t;
     ticket = store_.submit(std::move(batch));
   }
   if (!store_.wait_durable(ticket, &error))
@@ -444,9 +483,11 @@ Response Service::metrics_text() const {
                   prometheus_label(m->name()).c_str(), m->kind(), m->version().c_str());
     out += line;
     uint32_t count = 0;
-    {
-      std::lock_guard<std::mutex> lock(m->mutex());
-      fs_session_key_count(m->session(), &count);
+    for (size_t i = 0; i < m->shard_count(); ++i) {
+      std::lock_guard<std::mutex> lock(m->shard(i).mutex);
+      uint32_t shard_keys = 0;
+      fs_session_key_count(m->shard(i).session, &shard_keys);
+      count += shard_keys;
     }
     std::snprintf(line, sizeof line, "fraudscore_tracked_keys{model=\"%s\"} %u\n", prometheus_label(m->name()).c_str(),
                   count);

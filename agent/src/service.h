@@ -63,19 +63,22 @@ class Service {
   // The per-key rate limit; false with *failure (429) if a key has scored too often.
   bool admit(const ScoreRequest& request, Response* failure);
   // After the core failed part-way (or gave a non-finite score), the answer,
-  // and the session rebuilt from the store so that the refused rows left nothing.
-  Response scoring_failure(ServedModel& m, fs_status status, const std::string& message, size_t row, bool single);
+  // and the sessions of `shards` (locked) rebuilt from the store so that the
+  // refused rows left nothing.
+  Response scoring_failure(ServedModel& m, const std::vector<size_t>& shards, fs_status status,
+                           const std::string& message, size_t row, bool single);
   Response feedback(const std::string& body);
   Response models() const;
   Response health() const;
   Response metrics_text() const;
-  // Rebuild the window of `row`'s key from the store if the session does not hold it.
-  bool ensure_window(ServedModel& m, const RowValues& row, std::string* error);
-  bool replay(ServedModel& m, const std::string& key, std::string* error);
-  void restore_thresholds(ServedModel& m);
+  // Rebuild the window of `row`'s key from the store if its shard's session
+  // (locked) does not hold it.
+  bool ensure_window(ServedModel& m, ModelShard& shard, const RowValues& row, std::string* error);
+  bool replay(ServedModel& m, ModelShard& shard, const std::string& key, std::string* error);
+  void restore_thresholds(ServedModel& m, ModelShard& shard);
   bool fill_stored_keys(ServedModel& m, std::string* error);
-  // Windows and thresholds back to what the store holds (the model's lock held).
-  bool restore_session(ServedModel& m, std::string* error);
+  // A shard's windows and thresholds back to what the store holds (its lock held).
+  bool restore_session(ServedModel& m, ModelShard& shard, std::string* error);
 
   StateStore& store_;
   const KeyHasher& hasher_;

@@ -120,6 +120,7 @@ std::unique_ptr<fraudscore_agent::Agent> start_agent(const TempDir& dir, const A
   config.service.output = options.output;
   config.trusted_key_files = options.trusted_key_files;
   if (options.max_keys) config.session.max_keys = options.max_keys;
+  config.session.shards = options.shards;
   auto agent = std::make_unique<fraudscore_agent::Agent>();
   std::string error;
   if (!agent->start(config, &error)) {

@@ -46,6 +46,7 @@ struct AgentOptions {
   std::vector<std::string> models = one_model_per_kind();
   std::string default_model = "crnn-on-device";
   uint32_t max_keys = 0;  // 0: the agent's default
+  uint32_t shards = 0;    // 0: the agent's default (one per core)
   int32_t reasons = 3;
   bool copy_models = true;
   fraudscore_agent::RateLimitOptions rate_limit;  // the agent's defaults
