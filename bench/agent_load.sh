@@ -7,7 +7,7 @@
 # /proc and GET /metrics. Exits nonzero if any request failed.
 #
 #   bench/agent_load.sh [--duration S] [--connections N] [--threads T] [--model NAME]
-#                       [--reasons N] [--durability full|normal] [--agent-threads N]
+#                       [--reasons N] [--durability full|normal] [--agent-threads N] [--shards N]
 #                       [--accounts N] [--perf] [--keep-log FILE]
 #
 # Binary: $FRAUDSCORE_AGENT, else build/release/agent/fraudscore-agent, else
@@ -26,6 +26,7 @@ model=crnn-on-device
 reasons=3
 durability=full
 agent_threads=""
+shards=0
 accounts=50000
 use_perf=0
 keep_log=""
@@ -44,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --reasons) need_value "$@"; reasons=$2; shift 2 ;;
     --durability) need_value "$@"; durability=$2; shift 2 ;;
     --agent-threads) need_value "$@"; agent_threads=$2; shift 2 ;;
+    --shards) need_value "$@"; shards=$2; shift 2 ;;
     --accounts) need_value "$@"; accounts=$2; shift 2 ;;
     --perf) use_perf=1; shift ;;
     --keep-log) need_value "$@"; keep_log=$2; shift 2 ;;
@@ -103,7 +105,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$agent" --model-dir "$repo/models" --state-db "$tmp/state.db" --port 0 --default-model "$model" \
-  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" \
+  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" --shards "$shards" \
   --rate-limit-per-minute 0 2>"$tmp/agent.log" &   # wrk sends every request for one key: no per-key limit here
 agent_pid=$!
 
@@ -174,6 +176,10 @@ if [[ $use_perf -eq 1 ]]; then
   perf_pid=""
   perf report -i "$tmp/perf.data" --sort dso,symbol --stdio 2>/dev/null |
     awk '/^ +[0-9.]+%/ { sub(/[ -]+$/, ""); print substr($0, 1, 110) }' | head -n 30 >"$tmp/perf.top" || true
+  # Where the agent's CPU goes by binary: the kernel (syscalls, wake-ups), the agent (scoring,
+  # JSON, HTTP parsing), SQLite, the C and C++ runtimes.
+  perf report -i "$tmp/perf.data" --sort dso --stdio 2>/dev/null |
+    awk '/^ +[0-9.]+%/ { print "    " $1 "  " $2 }' | head -n 8 >"$tmp/perf.dso" || true
 fi
 [[ -n "$keep_log" ]] && cp "$tmp/agent.log" "$keep_log"
 
@@ -209,7 +215,7 @@ cat <<EOF
 
 | figure | value |
 |---|---|
-| model, reasons, durability | $model, $reasons, $durability |
+| model, reasons, durability, shards | $model, $reasons, $durability, $shards (0: one per core) |
 | wrk threads / connections / duration | $wrk_threads / $connections / ${duration} s |
 | requests (200 from the agent's /metrics) | $requests ($scored_ok) |
 | requests/s | $(field rps) |
@@ -231,6 +237,8 @@ EOF
 
 if [[ $use_perf -eq 1 && -s "$tmp/perf.top" ]]; then
   echo
+  echo "perf (agent, on-CPU samples, by binary):"
+  cat "$tmp/perf.dso"
   echo "perf (agent, on-CPU samples, top symbols):"
   cat "$tmp/perf.top"
 fi
