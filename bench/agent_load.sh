@@ -26,7 +26,7 @@ model=crnn-on-device
 reasons=3
 durability=full
 agent_threads=""
-shards=0
+shards=""
 accounts=50000
 use_perf=0
 keep_log=""
@@ -105,7 +105,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$agent" --model-dir "$repo/models" --state-db "$tmp/state.db" --port 0 --default-model "$model" \
-  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" --shards "$shards" \
+  --reasons "$reasons" --durability "$durability" --threads "$agent_threads" ${shards:+--shards "$shards"} \
   --rate-limit-per-minute 0 2>"$tmp/agent.log" &   # wrk sends every request for one key: no per-key limit here
 agent_pid=$!
 
@@ -215,7 +215,7 @@ cat <<EOF
 
 | figure | value |
 |---|---|
-| model, reasons, durability, shards | $model, $reasons, $durability, $shards (0: one per core) |
+| model, reasons, durability, shards | $model, $reasons, $durability, ${shards:-default (one per core)} |
 | wrk threads / connections / duration | $wrk_threads / $connections / ${duration} s |
 | requests (200 from the agent's /metrics) | $requests ($scored_ok) |
 | requests/s | $(field rps) |
