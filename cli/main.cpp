@@ -209,7 +209,7 @@ int run_info(const std::string& path, const std::vector<std::string>& trusted_ke
                 info.kind, info.reason_method, info.schema_major, info.schema_minor, info.trainer_version,
                 info.window_length, info.per_key_window ? "per key" : "global", info.feature_count,
                 info.operations_per_row);
-    std::printf("kernels: %s\n", fs_kernels());
+    std::printf("weights: %s\nkernels: %s\n", info.weight_precision, fs_kernels());
     std::printf("signature: %s\n", info.signature_verified ? (std::string("verified, key ") + info.signed_key_id).c_str()
                                     : info.signed_file     ? "signed, not checked (no --trusted-key)"
                                                            : "unsigned");

@@ -282,6 +282,7 @@ fs_status fs_model_get_info(const fs_model* model, fs_model_info* out) {
     info.output_count = static_cast<uint32_t>(m.network->extra_outputs().size());
     info.reason_group_count = static_cast<uint32_t>(m.reason_groups.size());
     info.reason_method = m.network->has_attribution() ? "attribution" : "occlusion";
+    info.weight_precision = m.weight_precision;
     const fraudscore::DynamicThresholdSpec& dyn = m.risk.dynamic;
     info.dynamic_thresholds = dyn.enabled ? 1 : 0;
     info.segment_column = dyn.enabled ? dyn.segment_column : -1;

@@ -89,6 +89,9 @@ struct Family;
 
 struct Model {
   std::vector<uint8_t> file;  // the verified bytes; tensors are read in place
+  // Float16 and Int8 tensors (1.5), dequantised to float32 at load: the networks read these.
+  std::vector<std::vector<float>> dequantized;
+  const char* weight_precision = "float32";  // the narrowest stored: "float32", "float16" or "int8"
   const Family* family = nullptr;  // the registered family of the file's kind
   uint32_t schema_major = 0, schema_minor = 0;
   uint64_t checksum = 0;  // ties saved session state to this model
@@ -113,7 +116,7 @@ constexpr double kMaxNormalisedFeature = 1e6;
 
 // The schema version this library reads (major must match, minor may be <=).
 constexpr uint32_t kSchemaMajor = 1;
-constexpr uint32_t kSchemaMinor = 4;
+constexpr uint32_t kSchemaMinor = 5;
 
 // Verify and load a model file (copied), signed or not: with trusted keys,
 // only a file signed by one of them. Never throws.

@@ -12,6 +12,7 @@
 #include "model_generated.h"
 #include "families/family.h"
 #include "networks/chunked_forward.h"
+#include "tensor_dequantize.h"
 
 namespace fraudscore {
 namespace {
@@ -204,16 +205,21 @@ Status read_window(const fb::Window& w, Model& m) {
   return Status::ok();
 }
 
-Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
+Status read_tensors(const fb::ModelBody& body, Model& m, std::vector<TensorView>* out) {
   for (const fb::Tensor* t : *body.tensors()) {
     TensorView view;
     view.name = t->name()->str();
     if (find_tensor(*out, view.name.c_str()))
       return Status::error(FS_ERR_VALUE, "tensor '%s' is defined twice", view.name.c_str());
     const fb::DataType dtype = t->dtype();
-    if (dtype != fb::DataType::Float32 && dtype != fb::DataType::Float64 && dtype != fb::DataType::Int32)
-      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads Float32, Float64 and "
-                           "Int32", view.name.c_str(), dtype <= fb::DataType::MAX ? fb::EnumNameDataType(dtype) : "(unknown)");
+    const bool quantized = dtype == fb::DataType::Float16 || dtype == fb::DataType::Int8;
+    if (dtype != fb::DataType::Float32 && dtype != fb::DataType::Float64 && dtype != fb::DataType::Int32 && !quantized)
+      return Status::error(FS_ERR_UNSUPPORTED, "tensor '%s' is stored as %s; this build reads Float32, Float16, Int8, "
+                           "Float64 and Int32", view.name.c_str(),
+                           dtype <= fb::DataType::MAX ? fb::EnumNameDataType(dtype) : "(unknown)");
+    if (quantized && m.schema_minor < 5)
+      return Status::error(FS_ERR_VALUE, "tensor '%s' is stored as %s, which schema 1.%u files do not have (1.5)",
+                           view.name.c_str(), fb::EnumNameDataType(dtype), m.schema_minor);
     view.dtype = dtype == fb::DataType::Float64 ? TensorDtype::Float64
                  : dtype == fb::DataType::Int32 ? TensorDtype::Int32 : TensorDtype::Float32;
     // Checked, so that a shape such as 65536^4 cannot wrap to a small count.
@@ -224,6 +230,18 @@ Status read_tensors(const fb::ModelBody& body, std::vector<TensorView>* out) {
         return Status::error(FS_ERR_SHAPE, "tensor '%s' has a shape with more than %llu elements", view.name.c_str(),
                              static_cast<unsigned long long>(kMaxTensorElements));
       count *= dim;
+    }
+    if (quantized) {
+      // Dequantised here, once; the networks then read float32 as from any other file.
+      m.dequantized.emplace_back();
+      FS_RETURN_IF_ERROR(dequantize_tensor(*t, view.name.c_str(), count, view.shape.empty() ? 1 : view.shape[0],
+                                           &m.dequantized.back()));
+      view.data = count ? m.dequantized.back().data() : nullptr;
+      view.count = static_cast<size_t>(count);
+      if (dtype == fb::DataType::Int8) m.weight_precision = "int8";
+      else if (std::strcmp(m.weight_precision, "int8") != 0) m.weight_precision = "float16";
+      out->push_back(std::move(view));
+      continue;
     }
     size_t stored = 0;
     switch (view.dtype) {
@@ -457,7 +475,7 @@ Status load_model(std::vector<uint8_t>&& file, std::unique_ptr<Model>* out, cons
   FS_RETURN_IF_ERROR(read_window(*body.spec()->window(), *m));
   build_reason_groups(*m);
   std::vector<TensorView> tensors;
-  FS_RETURN_IF_ERROR(read_tensors(body, &tensors));
+  FS_RETURN_IF_ERROR(read_tensors(body, *m, &tensors));
   // Risk settings first: a family's extra outputs may take their calibration from them.
   FS_RETURN_IF_ERROR(read_risk(*body.risk(), *m));
   FS_RETURN_IF_ERROR(read_architecture(body, tensors, *m));

@@ -229,6 +229,7 @@ class OutputContract(unittest.TestCase):
         self.assertIn("window: 10 (per key)", out.stdout)
         self.assertIn("metric time_split.roc_auc", out.stdout)
         self.assertRegex(out.stdout, r"kernels: (avx512|avx2-fma|vec128|reference)\n")
+        self.assertIn("weights: float32\n", out.stdout)
 
     def test_kernels_can_be_pinned_to_a_lesser_set(self):
         # FRAUDSCORE_KERNELS picks a set this CPU runs (every build has the reference);

@@ -1,5 +1,6 @@
 #include "test_models.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -79,6 +80,80 @@ std::vector<std::pair<std::string, std::vector<uint32_t>>> crnn_tensors(const Te
   };
 }
 
+namespace {
+
+// float to IEEE binary16, rounding to nearest even (normal range and subnormals; no overflow here).
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, sizeof x);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const int32_t exponent = static_cast<int32_t>((x >> 23) & 0xffu) - 127 + 15;
+  uint32_t mantissa = x & 0x7fffffu;
+  if (exponent <= 0) {  // subnormal half
+    if (exponent < -10) return static_cast<uint16_t>(sign);
+    mantissa |= 0x800000u;
+    const uint32_t shift = static_cast<uint32_t>(14 - exponent);
+    uint32_t half = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
+  const uint32_t rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;
+  return static_cast<uint16_t>(sign | half);
+}
+
+float half_value(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) ? 1 : 0, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+  const float magnitude = exponent == 0 ? std::ldexp(static_cast<float>(mantissa), -24)
+                                        : std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+  return sign ? -magnitude : magnitude;
+}
+
+flatbuffers::Offset<fb::Tensor> narrow_tensor(flatbuffers::FlatBufferBuilder& fbb, const TestModelOptions& o,
+                                              const std::string& tensor_name, const std::vector<uint32_t>& shape,
+                                              const std::vector<float>& data) {
+  using Narrow = TestModelOptions::Narrow;
+  std::vector<uint8_t> raw;
+  std::vector<float> scales, decoded(data.size());
+  if (o.narrow == Narrow::Float16) {
+    for (size_t i = 0; i < data.size(); ++i) {
+      const uint16_t h = float_to_half(data[i]);
+      raw.push_back(static_cast<uint8_t>(h & 0xffu));
+      raw.push_back(static_cast<uint8_t>(h >> 8));
+      decoded[i] = half_value(h);
+    }
+  } else {
+    const size_t rows = o.narrow == Narrow::Int8PerRow && !shape.empty() ? shape[0] : 1;
+    const size_t per_row = rows ? data.size() / rows : 0;
+    for (size_t r = 0; r < rows; ++r) {
+      float largest = 0;
+      for (size_t i = r * per_row; i < (r + 1) * per_row; ++i) largest = std::max(largest, std::fabs(data[i]));
+      const float scale = largest > 0 ? largest / 127.0f : 1.0f;
+      scales.push_back(o.int8_scale_override != 0 ? o.int8_scale_override : scale);
+      for (size_t i = r * per_row; i < (r + 1) * per_row; ++i) {
+        const int q = static_cast<int>(std::lround(data[i] / scale));
+        raw.push_back(static_cast<uint8_t>(static_cast<int8_t>(q + o.int8_zero_point)));
+        decoded[i] = static_cast<float>(q) * scale;
+      }
+    }
+  }
+  auto shape_vec = fbb.CreateVector(shape);
+  auto name = fbb.CreateString(tensor_name);
+  if (o.store_dequantized) return fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Float32, fbb.CreateVector(decoded));
+  if (o.raw_bytes_delta < 0) raw.resize(raw.size() - std::min(raw.size(), static_cast<size_t>(-o.raw_bytes_delta)));
+  if (o.raw_bytes_delta > 0) raw.resize(raw.size() + static_cast<size_t>(o.raw_bytes_delta), 0);
+  auto raw_vec = fbb.CreateVector(raw);
+  if (o.narrow == Narrow::Float16)
+    return fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Float16, 0, raw_vec);
+  const std::vector<int32_t> zero_points(scales.size(), o.int8_zero_point);
+  return fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Int8, 0, raw_vec, fbb.CreateVector(scales),
+                          fbb.CreateVector(zero_points));
+}
+
+}  // namespace
+
 std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   std::mt19937 rng(o.seed);
@@ -108,6 +183,10 @@ std::vector<uint8_t> build_test_model(const TestModelOptions& o) {
       auto shape_vec = fbb.CreateVector(shape);
       auto name = fbb.CreateString(spec.first);
       tensors.push_back(fb::CreateTensor(fbb, name, shape_vec, fb::DataType::Float64, 0, 0, 0, 0, f64));
+      continue;
+    }
+    if (o.narrow != TestModelOptions::Narrow::None) {
+      tensors.push_back(narrow_tensor(fbb, o, spec.first, shape, data));
       continue;
     }
     auto f32 = fbb.CreateVector(data);

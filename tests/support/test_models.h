@@ -117,6 +117,14 @@ struct TestModelOptions {
   bool stamp_checksum = true;      // false: leave the checksum field as a placeholder
   std::string float64_tensor;      // store this tensor as Float64 ("*": every tensor)
   std::string huge_shape_tensor;   // give this tensor the shape 65536^4 (no data)
+  // Narrow storage (schema 1.5): every tensor stored as Float16 or as Int8 (symmetric,
+  // one scale per row or one for the tensor); with store_dequantized, stored instead as the
+  // float32 values those decode to (the same model, exactly, in a float32 file).
+  enum class Narrow { None, Float16, Int8PerRow, Int8PerTensor } narrow = Narrow::None;
+  bool store_dequantized = false;
+  int raw_bytes_delta = 0;         // Float16/Int8: this many bytes more (or fewer) of raw data
+  float int8_scale_override = 0;   // Int8: nonzero sets every scale (e.g. NaN, -1)
+  int int8_zero_point = 0;         // Int8: the zero point stored with each scale
   uint8_t model_kind = 1;          // the file's ModelKind (always with a CrnnConfig): 1 is crnn
   bool history_without_range = false;  // FeatureSet::History: no range on the history features
 

@@ -270,7 +270,7 @@ TEST_CASE("unsupported schema versions are rejected (with a valid checksum)") {
     uint16_t major, minor;
     const char* shown;
   };
-  const Version versions[] = {{2, 0, "2.0"}, {1, 5, "1.5"}, {0, 0, "0.0"}, {2, 5, "2.5"}, {65535, 0, "65535.0"}};
+  const Version versions[] = {{2, 0, "2.0"}, {1, 6, "1.6"}, {0, 0, "0.0"}, {2, 6, "2.6"}, {65535, 0, "65535.0"}};
   for (const Version& v : versions) {
     TestModelOptions o;
     o.schema_major = v.major;

@@ -178,6 +178,10 @@ typedef struct fs_model_info {
   double operations_per_row;  /* arithmetic operations one scored row costs, its reasons included
                                  (the network run once more per reason group); files above
                                  2e8 are refused at load */
+  const char* weight_precision; /* how the network's weights are stored: "float32", "float16" or
+                                   "int8" (1.5; the narrowest any tensor uses). Float16 and Int8
+                                   weights are dequantised to float32 at load: they shrink the
+                                   file, not the memory or the arithmetic */
 } fs_model_info;
 
 /* Strings returned by the library (names, messages) are owned by it. */
