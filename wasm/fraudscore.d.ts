@@ -53,6 +53,9 @@ export interface ModelInfo {
   /** How reason contributions are measured: "occlusion" (the probability's fall when the group is typical)
    *  or "attribution" (the group's exact share of the logit, e.g. gbdt's TreeSHAP). */
   reasonMethod: 'occlusion' | 'attribution';
+  /** How the network's weights are stored in the file (schema 1.5: `fraudscore-train quantize`); they are
+   *  dequantised to float32 at load, so this changes the download, not the scores' arithmetic. */
+  weightPrecision: 'float32' | 'float16' | 'int8';
   /** The model's named outputs beside the probability (e.g. lstm_attn's `enterprise_risk`, lle_svm's
    *  `grade` with its labels); every result carries them in `Result.outputs`. */
   outputs: { name: string; kind: 'probability' | 'label'; labels?: string[] }[];

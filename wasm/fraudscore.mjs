@@ -27,7 +27,7 @@ const LAYOUT_FIELDS = [
   'info.output_count', 'info.reason_group_count', 'info.reason_method', 'info.dynamic_thresholds',
   'info.segment_column', 'info.segment_count', 'info.target_alert_rate', 'info.min_threshold',
   'info.max_threshold', 'info.checksum', 'info.signed_file', 'info.signature_verified', 'info.signed_key_id',
-  'info.operations_per_row',
+  'info.operations_per_row', 'info.weight_precision',
   'options', 'options.max_keys', 'options.max_batch', 'options.max_reasons', 'options.threshold_mode',
   'options.reasons_for',
 ];
@@ -434,6 +434,7 @@ class Model {
         signatureVerified: signature.verified,
         signedKeyId: signature.keyId,
         operationsPerRow: f64('info.operations_per_row'),
+        weightPrecision: rt.string(rt.ptrAt(p + L['info.weight_precision'])),
       };
     });
   }

@@ -118,6 +118,7 @@ void ServedModel::describe() {
                   {"metrics", metrics},
                   {"reason_codes", reasons},
                   {"reason_method", info_.reason_method},
+                  {"weight_precision", info_.weight_precision},
                   {"outputs", outputs_description()}};
 }
 

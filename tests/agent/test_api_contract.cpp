@@ -186,6 +186,7 @@ TEST(Api, TheDefaultModelScoresRequestsThatNameNone) {
   ASSERT_EQ(r.status, 200) << r.body.dump();
   EXPECT_EQ(r.body["model"], "crnn-on-device");
   EXPECT_EQ(call(agent->service(), "GET", "/v1/models").body["default"], "crnn-on-device");
+  EXPECT_EQ(d["weight_precision"], "float32");
 }
 
 TEST(Api, FeedbackMovesDynamicThresholdsAndIsRefusedWhereThereAreNone) {

@@ -47,6 +47,7 @@ for (const flavour of FLAVOURS) {
         assert.equal(info.name, name);
         assert.equal(info.kind, MANIFEST.find((m) => m.name === name).kind);
         assert.ok(['occlusion', 'attribution'].includes(info.reasonMethod));
+        assert.equal(info.weightPrecision, 'float32');  // the shipped files (quantize narrows a copy)
         assert.match(info.version, /^[0-9a-f]{16}$/);
         assert.match(info.schemaVersion, /^\d+\.\d+$/);
         assert.equal(typeof info.trainerVersion, 'string');

@@ -119,7 +119,15 @@ def main(argv=None):
         if command.startswith("build-"):
             p.add_argument("--signing-key", help="sign the model file with this Ed25519 key file (see `sign`)")
         p.set_defaults(func=mod.run)
-    from fraudscore_trainer.modelfile import signing
+    from fraudscore_trainer.modelfile import quantize, signing
+    q = sub.add_parser("quantize", help="narrow a model file's weight matrices to float16 or int8 (schema 1.5)")
+    quantize.add_arguments(q)
+    q.set_defaults(func=quantize.run)
+    from fraudscore_trainer.evaluation import narrowing
+    n = sub.add_parser("narrowing-report", help="score labelled CSVs with a model at float32, float16 and int8, "
+                       "side by side (sizes, ROC-AUC, PR-AUC)")
+    narrowing.add_arguments(n)
+    n.set_defaults(func=narrowing.run)
     g = sub.add_parser("sign", help="sign model files with an Ed25519 key (keeps earlier signatures: key rotation)")
     signing.add_arguments(g)
     g.set_defaults(func=signing.run)

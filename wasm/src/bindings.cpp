@@ -77,6 +77,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t fsw_layout(uint32_t* out, uint32_t capacity) {
       offsetof(fs_model_info, signature_verified),
       offsetof(fs_model_info, signed_key_id),
       offsetof(fs_model_info, operations_per_row),
+      offsetof(fs_model_info, weight_precision),
       sizeof(fs_session_options),
       offsetof(fs_session_options, max_keys),
       offsetof(fs_session_options, max_batch),
