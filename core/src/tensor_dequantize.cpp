@@ -32,7 +32,7 @@ Status dequantize_f16(const uint8_t* raw, const char* name, uint64_t count, std:
     if (!std::isfinite(v))
       return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %llu", name,
                            static_cast<unsigned long long>(i));
-    (*out)[i] = v;
+    (*out)[static_cast<size_t>(i)] = v;
   }
   return Status::ok();
 }
@@ -70,7 +70,7 @@ Status dequantize_i8(const schema::Tensor& t, const char* name, uint64_t count, 
     if (!std::isfinite(v))
       return Status::error(FS_ERR_VALUE, "tensor '%s' holds a non-finite value at index %llu", name,
                            static_cast<unsigned long long>(i));
-    (*out)[i] = v;
+    (*out)[static_cast<size_t>(i)] = v;
   }
   return Status::ok();
 }
