@@ -35,6 +35,12 @@ class EndToEnd(unittest.TestCase):
                 golden = tmp / "golden" / f"crnn-{variant}.csv"
                 self.assertTrue((tmp / "models" / f"crnn-{variant}.md").read_text().startswith(f"# crnn-{variant}"))
                 self.assertTrue((tmp / "models/reports" / f"crnn-{variant}" / "report.md").exists())
+                self.assertTrue((tmp / "models/reports" / f"crnn-{variant}" / "loss.png").exists())
+                card = (tmp / "models" / f"crnn-{variant}.md").read_text()
+                self.assertIn("## Paper vs ours", card)
+                self.assertIn("| paper (UPI Sentinel) | paper's | 0.9972 | 0.8718 | 0.8455 | 0.9485 | 0.7626 |", card)
+                rate = "0.2 after the convolution (the paper's rate)" if variant == "paper" else "0.3 after the convolution"
+                self.assertIn(rate, card)
                 check = subprocess.run([parity, str(model), str(golden), "500"], capture_output=True, text=True)
                 self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
                 self.assertIn(" 0 failed", check.stdout)

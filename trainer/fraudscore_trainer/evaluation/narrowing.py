@@ -2,11 +2,12 @@
 each scored by the fraudscore CLI on labelled CSV files, side by side.
 
     python3 -m fraudscore_trainer narrowing-report MODEL.fsmodel --data FILE.csv [--data ...]
-        [--label isFraud] [--order-by step] [--last-fraction 0.2] [--cli build/ci/cli/fraudscore]
+        [--label isFraud] [--order-by step] [--last-fraction 0.2 | --test-from VALUE] [--cli PATH]
 
 Every file is scored as one stream (rows in --order-by order, stable; per-key windows as in
-training); metrics are taken on the last --last-fraction of those rows (the honest time split's test
-part when the file is the training data) or on all rows (--last-fraction 1). Prints a markdown table:
+training); metrics are taken on the last --last-fraction of those rows, or on the rows whose --order-by
+value is at least --test-from (the honest time split's test part when the file is the training data),
+or on all rows (the default). Prints a markdown table:
 file bytes, ROC-AUC and PR-AUC per data file, and the largest probability change from float32."""
 import argparse
 import io
@@ -46,10 +47,22 @@ def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("--label", default="isFraud")
     p.add_argument("--order-by", default=None, help="score rows in this column's order (stable)")
     p.add_argument("--last-fraction", type=float, default=1.0, help="metrics on the last fraction of the rows")
+    p.add_argument("--test-from", type=float, default=None,
+                   help="metrics on the rows whose --order-by value is at least this (e.g. a test split's first day)")
     p.add_argument("--cli", default=None, help="the fraudscore CLI (default: $FRAUDSCORE_CLI or build/*/cli/fraudscore)")
 
 
+def first_metric_row(df, order_by, test_from, last_fraction):
+    """The index of the first row metrics are taken on, in `df` (already in `order_by` order): the first
+    row whose `order_by` value is at least `test_from`, or the start of the last `last_fraction`."""
+    if test_from is not None:
+        return int((df[order_by].to_numpy() < test_from).sum())
+    return int(round(len(df) * (1.0 - last_fraction)))
+
+
 def run(args):
+    if args.test_from is not None and not args.order_by:
+        raise SystemExit("narrowing-report: --test-from needs --order-by")
     cli = _cli(args.cli)
     source = Path(args.model).read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +79,7 @@ def run(args):
                 df = df.sort_values(args.order_by, kind="stable")
             ordered = Path(tmp) / "ordered.csv"
             df.to_csv(ordered, index=False)
-            first = int(round(len(df) * (1.0 - args.last_fraction)))
+            first = first_metric_row(df, args.order_by, args.test_from, args.last_fraction)
             y = df[args.label].to_numpy()[first:]
             for precision, (path, _) in files.items():
                 p = score(cli, path, ordered)[first:]
@@ -80,5 +93,6 @@ def run(args):
     for precision, (_, size) in files.items():
         cells = " | ".join(f"{m[0]:.4f} / {m[1]:.4f} / {m[2]:.2g}" for m in (metrics[(precision, d)] for d in args.data))
         print(f"| {precision} | {size:,} | {cells} |")
-    print(f"\nmetrics on the last {args.last_fraction:.0%} of each file's rows"
-          + (f" in `{args.order_by}` order" if args.order_by else "") + "; every file scored from its first row.")
+    part = (f"the rows with `{args.order_by}` >= {args.test_from:g}" if args.test_from is not None
+            else f"the last {args.last_fraction:.0%} of each file's rows" + (f" in `{args.order_by}` order" if args.order_by else ""))
+    print(f"\nmetrics on {part}; every file scored as one stream from its first row.")

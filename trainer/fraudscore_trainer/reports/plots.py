@@ -136,6 +136,26 @@ def plot_attention(window_features, feature_names, attention, path, title: str) 
     return _save(fig, path)
 
 
+def plot_loss_curves(runs: dict, path) -> Path:
+    """Training and validation loss per epoch, one panel per run ``{name: history}`` (history:
+    training's [{"epoch", "train_loss", "val_loss"}, ...]); the epoch with the lowest validation loss
+    (the weights kept) is marked. Log scale: the two losses differ in size (see the caption)."""
+    fig, axes = plt.subplots(1, max(1, len(runs)), figsize=(_FIGSIZE[0] * max(1, len(runs)), _FIGSIZE[1]),
+                             squeeze=False)
+    for ax, (name, history) in zip(axes[0], runs.items()):
+        epochs = [h["epoch"] for h in history]
+        ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="training loss")
+        ax.plot(epochs, [h["val_loss"] for h in history], marker="s", label="validation loss")
+        if history:
+            best = min(history, key=lambda h: h["val_loss"])
+            ax.axvline(best["epoch"], color="grey", linestyle=":", linewidth=1,
+                       label=f"lowest validation loss (epoch {best['epoch']})")
+        ax.set_yscale("log")
+        ax.set_xticks(epochs)
+        _finish(ax, "epoch", "loss (log scale)", name)
+    return _save(fig, path)
+
+
 def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:
     """Shared axis labels, title and a compact legend."""
     ax.set_xlabel(xlabel)

@@ -18,14 +18,15 @@ required; every other key may be left out and its section is then omitted)::
         ],
         "paper": {"roc_auc": float, "pr_auc": float, "f1": float,
                   "precision": float, "recall": float},   # added as a last row to every table
+        "confusion": bool,                  # optional: add FPR and the TP/FP/FN/TN columns
         "calibration": [row, ...],          # metrics.calibration_table() rows
         "calibration_note": str,            # optional Markdown, e.g. which model/split/probs
         "plots": {caption: relative_path},  # PNGs, linked relative to the report's directory
         "extra_sections": [(heading, markdown_text), ...],
     }
 
-Numbers are printed with 4 decimals (thresholds below 0.001 with 4 significant digits), counts
-as integers, and NaN / missing values as "n/a".
+Numbers are printed with 4 decimals (thresholds below 0.001 with 4 significant digits, rates such as
+FPR with 3), counts as integers, and NaN / missing values as "n/a".
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from __future__ import annotations
 import math
 from numbers import Real
 from pathlib import Path
+
+from fraudscore_trainer.reports.paper_vs_ours import fpr
 
 PAPER_LABEL = "paper (reported)"
 
@@ -47,6 +50,13 @@ _METRIC_COLUMNS = [
     ("Threshold", "threshold", "threshold"),
     ("n", "n", "count"),
     ("Positives", "positives", "count"),
+]
+_CONFUSION_COLUMNS = [
+    ("FPR", "fpr", "rate"),
+    ("TP", "tp", "count"),
+    ("FP", "fp", "count"),
+    ("FN", "fn", "count"),
+    ("TN", "tn", "count"),
 ]
 _CALIBRATION_COLUMNS = [
     ("Mean predicted", "mean_predicted", "metric"),
@@ -72,7 +82,7 @@ def render_report(context: dict) -> str:
     parts += _text_section("Data", context.get("data"))
     parts.append("## Results")
     for protocol in context["protocols"]:
-        parts += _protocol_section(protocol, context.get("paper"))
+        parts += _protocol_section(protocol, context.get("paper"), context.get("confusion", False))
     if context.get("calibration"):
         parts += _calibration_section(context["calibration"], context.get("calibration_note"))
     if context.get("plots"):
@@ -100,15 +110,20 @@ def _text_section(heading: str, text) -> list[str]:
     return [f"## {heading}", text.strip()] if text else []
 
 
-def _protocol_section(protocol: dict, paper) -> list[str]:
-    """One protocol: heading, description, the metrics table with the paper's row, note."""
+def _protocol_section(protocol: dict, paper, confusion=False) -> list[str]:
+    """One protocol: heading, description, the metrics table with the paper's row, note; with
+    `confusion`, FPR and the confusion counts too (FPR computed from FP and TN when absent)."""
     parts = [f"### {protocol['name']}"]
     if protocol.get("description"):
         parts.append(protocol["description"].strip())
     rows = list(protocol["rows"].items())
     if paper:
         rows.append((PAPER_LABEL, paper))
-    parts.append(_table("Model", _METRIC_COLUMNS, rows))
+    columns = _METRIC_COLUMNS
+    if confusion:
+        columns = _METRIC_COLUMNS + _CONFUSION_COLUMNS
+        rows = [(label, dict(values, fpr=values.get("fpr", fpr(values)))) for label, values in rows]
+    parts.append(_table("Model", columns, rows))
     if protocol.get("threshold_note"):
         parts.append(protocol["threshold_note"].strip())
     return parts
@@ -158,6 +173,8 @@ def _format(value, kind: str) -> str:
         return "n/a"
     if kind == "count":
         return f"{int(value):d}"
+    if kind == "rate":
+        return f"{value:.3g}"
     if kind == "threshold" and 0 < abs(value) < _SMALL_THRESHOLD:
         return f"{value:.4g}"
     return f"{value:.4f}"

@@ -3,6 +3,8 @@
 Causal Conv1D(64, kernel 2) + ReLU -> dropout -> BiLSTM(64 per direction)
 -> additive attention (score_t = v . tanh(W h_t + b), softmax over the real
 steps) -> Dense(128) + ReLU -> dropout -> Dense(1) -> logit.
+`conv_dropout` is the rate after the convolution (None: the same as
+`dropout`, the rate after Dense(128)); the paper variant uses the paper's 0.2.
 The parameter names are the tensor names of the model file; the core's
 networks/crnn.cpp computes the same function (dropout is training-only).
 """
@@ -30,13 +32,13 @@ class AdditiveAttention(nn.Module):
 
 class Crnn(nn.Module):
     def __init__(self, features, conv_filters=64, conv_kernel=2, lstm_hidden=64, attention_dim=64,
-                 dense_units=128, dropout=0.3):
+                 dense_units=128, dropout=0.3, conv_dropout=None):
         super().__init__()
         self.config = dict(conv_filters=conv_filters, conv_kernel=conv_kernel, lstm_hidden=lstm_hidden,
                            attention_dim=attention_dim, dense_units=dense_units)
         self.conv_kernel = conv_kernel
         self.conv = nn.Conv1d(features, conv_filters, conv_kernel)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout if conv_dropout is None else conv_dropout)
         self.lstm = nn.LSTM(conv_filters, lstm_hidden, batch_first=True, bidirectional=True)
         self.attention = AdditiveAttention(2 * lstm_hidden, attention_dim)
         self.head = Head(2 * lstm_hidden, dense_units, dropout)

@@ -91,4 +91,5 @@ def run_spec(df, spec, y, split: Split, cfg: TrainConfig, tag="crnn", max_window
         xt = win.gather(x, idx[split.test]).reshape(len(split.test), -1)
         models = baselines.train_baselines(flat, ty, xv, y[split.val], seed=cfg.seed)
         out["baselines"] = baselines.evaluate_baselines(models, xv, y[split.val], xt, y[split.test])
+        out["baseline_models"] = models
     return out

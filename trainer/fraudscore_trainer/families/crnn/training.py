@@ -27,7 +27,8 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 1e-3
     patience: int = 3
-    dropout: float = 0.3
+    dropout: float = 0.3          # after Dense(128), and after the convolution unless conv_dropout is set
+    conv_dropout: float = None    # after the convolution (None: as dropout)
     seed: int = 0
     progress: bool = True
     threads: int = 0              # CPU threads (0: all cores)
@@ -81,7 +82,7 @@ def train_crnn(train_windows, train_valid, train_y, x_all, val_idx, val_y, cfg: 
     sample, val_weights = validation_sample(val_y, cfg.val_negatives, cfg.seed)
     val_idx, val_y = val_idx[sample], val_y[sample]
     torch.manual_seed(cfg.seed)
-    model = Crnn(train_windows.shape[2], dropout=cfg.dropout).to(device)
+    model = Crnn(train_windows.shape[2], dropout=cfg.dropout, conv_dropout=cfg.conv_dropout).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     n_pos = max(1, int(train_y.sum()))
     n_neg = max(1, len(train_y) - n_pos)

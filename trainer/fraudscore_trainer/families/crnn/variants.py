@@ -12,6 +12,9 @@ from fraudscore_trainer.features.spec import (CATEGORICAL, IDENTIFIER, NUMERIC, 
                        Feature, Spec)
 
 VARIANTS = ("paper", "on-device")
+# The UPI Sentinel paper's dropout after the convolution; the rate after Dense(128) stays the trainer's
+# default (TrainConfig.dropout). The on-device variant keeps the default after the convolution too.
+PAPER_CONV_DROPOUT = 0.2
 
 
 def _amount(name):
@@ -61,3 +64,10 @@ def spec_for(variant: str, window=10) -> Spec:
     if variant == "on-device":
         return on_device_spec(window)
     raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
+
+
+def train_settings(variant: str) -> dict:
+    """TrainConfig fields a variant sets beyond the defaults."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
+    return {"conv_dropout": PAPER_CONV_DROPOUT} if variant == "paper" else {}
