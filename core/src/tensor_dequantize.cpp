@@ -37,7 +37,7 @@ Status dequantize_f16(const uint8_t* raw, const char* name, uint64_t count, std:
   return Status::ok();
 }
 
-Status dequantize_i8(const schema::Tensor& t, const char* name, uint64_t count, uint64_t rows,
+Status dequantize_i8(const schema::Tensor& t, const uint8_t* raw, const char* name, uint64_t count, uint64_t rows,
                      std::vector<float>* out) {
   const auto* scale = t.scale();
   const auto* zero_point = t.zero_point();
@@ -60,7 +60,6 @@ Status dequantize_i8(const schema::Tensor& t, const char* name, uint64_t count, 
     }
   }
   const uint64_t per_group = count / groups;
-  const uint8_t* raw = t.raw()->data();
   for (uint64_t i = 0; i < count; ++i) {
     const auto g = static_cast<flatbuffers::uoffset_t>(per_group ? i / per_group : 0);
     const int32_t z = zero_point && zero_point->size() != 0 ? zero_point->Get(g) : 0;
@@ -91,7 +90,9 @@ Status dequantize_tensor(const schema::Tensor& t, const char* name, uint64_t cou
   } catch (const std::bad_alloc&) {
     return Status::error(FS_ERR_NO_MEMORY, "no memory for tensor '%s'", name);
   }
-  return half ? dequantize_f16(t.raw()->data(), name, count, out) : dequantize_i8(t, name, count, rows, out);
+  // An empty tensor may have no raw vector at all (found by fuzz_model_structured).
+  const uint8_t* raw = t.raw() ? t.raw()->data() : nullptr;
+  return half ? dequantize_f16(raw, name, count, out) : dequantize_i8(t, raw, name, count, rows, out);
 }
 
 }  // namespace fraudscore

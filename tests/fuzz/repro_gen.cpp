@@ -95,6 +95,18 @@ int main(int argc, char** argv) {
     m->body->tensors.push_back(std::move(t));
     write(models + "/tensor-shape-count-wraps-2p64.fsmodel", pack_model(*m));
   }
+  {  // Found on 784a4f7 by fuzz_model_structured's narrowing mutation: an extra, empty Float16 tensor
+     // (shape [0]) with no raw vector in a schema 1.5 file: dequantize_tensor called data() on the
+     // NULL vector (UBSan: member call on null pointer, tensor_dequantize.cpp:94).
+    auto m = tiny_model(TinyKind::Crnn);
+    m->schema_minor = 5;
+    auto t = std::make_unique<fb::TensorT>();
+    t->name = "extra.empty_f16";
+    t->shape = {0u};
+    t->dtype = fb::DataType::Float16;
+    m->body->tensors.push_back(std::move(t));
+    write(models + "/float16-empty-tensor-no-raw-null-call.fsmodel", pack_model(*m));
+  }
   {  // lle_svm, 2 indicators (D = 10), lle.train_points [2^31, 10] with no values: 2^31 * 10 wraps to 0 in a
      // 32-bit size_t (wasm32, armhf), where the file loads with 2^31 training points and no data.
      // Refused on 64-bit targets (FS_ERR_SHAPE), where this replays cleanly.

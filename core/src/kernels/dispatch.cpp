@@ -45,9 +45,13 @@ struct Tables {
     if (cpu_has_avx512()) all[count++] = &kAvx512;
 #endif
     chosen = count - 1;
+#if !defined(__EMSCRIPTEN__)
+    // Not in WebAssembly: getenv there imports WASI's environment functions, which the npm package's
+    // loader does not provide (instantiation fails), and a wasm build has one kernel set anyway.
     const char* wanted = std::getenv("FRAUDSCORE_KERNELS");
     for (size_t i = 0; wanted && i < count; ++i)
       if (std::strcmp(all[i]->isa, wanted) == 0) chosen = i;
+#endif
   }
 };
 

@@ -562,6 +562,45 @@ size_t shape_count(const std::vector<uint32_t>& shape, size_t limit) {
   return n > limit ? SIZE_MAX : static_cast<size_t>(n);
 }
 
+// Float16 bits: mostly finite normals near 1, sometimes anything (subnormals, Inf, NaN).
+uint16_t any_half(std::mt19937& rng) {
+  const auto bits = static_cast<uint16_t>(rng());
+  if (rng() % 4 == 0) return bits;
+  return static_cast<uint16_t>((bits & 0x83ffu) | ((12u + rng() % 6) << 10));
+}
+
+// The tensor as schema 1.5 stores narrowed weights (raw bytes, scales per tensor or per row, zero
+// points), so that the loader's dequantisation is reached; now and then with a count, scale or zero
+// point off by a little.
+void narrow_tensor(fb::ModelT& m, fb::TensorT& t, std::mt19937& rng) {
+  const size_t n = t.f32.empty() ? static_cast<size_t>(std::min<uint64_t>(product(t.shape), 1u << 16)) : t.f32.size();
+  const size_t rows = t.shape.empty() ? 1 : t.shape[0];
+  const bool half = rng() % 2;
+  const bool off = rng() % 8 == 0;
+  t.dtype = half ? fb::DataType::Float16 : fb::DataType::Int8;
+  t.raw.clear();
+  if (half) {
+    for (size_t i = 0; i < n; ++i) {
+      const uint16_t h = any_half(rng);
+      t.raw.push_back(static_cast<uint8_t>(h & 0xffu));
+      t.raw.push_back(static_cast<uint8_t>(h >> 8));
+    }
+    t.scale.clear();
+    t.zero_point.clear();
+  } else {
+    for (size_t i = 0; i < n; ++i) t.raw.push_back(static_cast<uint8_t>(rng()));
+    const size_t groups = rng() % 2 ? 1 : rows;
+    t.scale.assign(groups + (off && rng() % 2), rng() % 8 ? 0.01f : static_cast<float>(interesting_double(rng)));
+    if (rng() % 2) t.zero_point.assign(t.scale.size(), off ? static_cast<int32_t>(rng()) : static_cast<int32_t>(rng() % 256) - 128);
+    else t.zero_point.clear();
+  }
+  if (off && !t.raw.empty() && rng() % 2) t.raw.pop_back();
+  t.f32.clear();
+  t.f64.clear();
+  t.i32.clear();
+  if (rng() % 8) m.schema_minor = std::max<uint16_t>(m.schema_minor, 5);
+}
+
 void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
   auto& tensors = m.body->tensors;
   if (tensors.empty()) {
@@ -569,7 +608,7 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
     return;
   }
   fb::TensorT& t = *tensors[below(rng, tensors.size())];
-  switch (rng() % 9) {
+  switch (rng() % 10) {
     case 0:
     case 1: {  // dtype (Int32 for the float families, Float32/Float64 for gbdt's Int32 tensors, reserved
                // ones), with or without moving the data to the matching vector
@@ -677,7 +716,10 @@ void mutate_tensor(fb::ModelT& m, std::mt19937& rng, size_t max_values) {
       }
       break;
     }
-    default:  // scale / zero_point of reserved formats
+    case 8:  // a Float32 tensor narrowed to Float16 or Int8 (schema 1.5), well formed or nearly
+      narrow_tensor(m, t, rng);
+      break;
+    default:  // scale / zero_point of the narrow formats
       t.scale.assign(1 + below(rng, 4), static_cast<float>(interesting_double(rng)));
       t.zero_point.assign(1 + below(rng, 4), static_cast<int32_t>(rng()));
       break;
