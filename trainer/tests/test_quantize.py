@@ -4,9 +4,11 @@ float32 one, signing kept working, and a clear refusal for a model with nothing 
 core's side (decoding, refusals, exact equality with a float32 file of the decoded values) is
 tests/unit/test_narrow_weights.cpp."""
 import csv
+import gzip
 import io
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -87,6 +89,35 @@ class Quantize(unittest.TestCase):
                 got = probabilities(path, "--trusted-key", str(REPO / "keys" / "fraudscore-test.pub"))
                 self.assertLessEqual(np.max(np.abs(got - reference)), bound, precision)
                 self.assertGreater(np.max(np.abs(got - reference)), 0, precision)  # the rounding is real
+
+
+    @unittest.skipUnless(CLI, "set FRAUDSCORE_CLI to score the narrowed files with the core")
+    def test_narrowing_report_writes_its_card_section(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            card = Path(tmp) / "card.md"
+            card.write_text("# m\n\n## Network\ntext\n\n## Known limits\n- one\n\n## Rebuild\nx\n")
+            wasm = Path(tmp) / "fake.wasm"
+            wasm.write_bytes(bytes(range(256)) * 40)
+            cmd = [sys.executable, "-m", "fraudscore_trainer", "narrowing-report", str(MODEL), "--data", str(EXAMPLE),
+                   "--order-by", "step", "--cli", CLI, "--wasm", str(wasm), "--card", str(card)]
+            for _ in range(2):  # a second run replaces the section it wrote
+                out = subprocess.run(cmd, cwd=REPO / "trainer", capture_output=True, text=True)
+                self.assertEqual(out.returncode, 0, out.stderr)
+            text = card.read_text()
+            self.assertEqual(text.count("## Narrowed weights"), 1)
+            self.assertLess(text.index("## Narrowed weights"), text.index("## Known limits"))
+            rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+            sizes = {p: int(rows[p].split(" | ")[1].replace(",", "")) for p in ("float32", "float16", "int8")}
+            self.assertEqual(sizes["float32"], MODEL.stat().st_size)
+            self.assertEqual(sizes["int8"], len(self.narrowed["int8"][0]))
+            self.assertLess(sizes["int8"], sizes["float16"])
+            zipped_wasm = len(gzip.compress(wasm.read_bytes(), compresslevel=9, mtime=0))
+            for p in sizes:
+                zipped = int(rows[p].split(" | ")[2].replace(",", ""))
+                self.assertEqual(int(rows[p].split(" | ")[3].replace(",", "")), zipped + zipped_wasm)
+            self.assertIn("| float32 | ", rows["float32"])
+            self.assertIn(" / 0 |", rows["float32"])  # float32 against itself
+            self.assertIn("narrowing-report", text)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ bytes) are narrowed; biases, vectors, Float64 and Int32 tensors (normalisation, 
 double-precision lle_svm path) keep their type. Int8 is symmetric, one scale per row (per output unit):
 q = round(w / s), s = max|row| / 127. The core dequantises to float32 at load, so a narrowed file
 scores exactly as a float32 file holding the decoded values (tests/unit/test_narrow_weights.cpp); what
-the narrowing changes is measured by scoring with both (models/README.md, "Narrow weights")."""
+the narrowing changes is measured by scoring with both (`narrowing-report`; a card's "Narrowed weights")."""
 import argparse
 from pathlib import Path
 

@@ -1,6 +1,8 @@
 """What every model card shows the same way: the features and how each is computed, the results
 table, the training history; and the Markdown layout."""
 import math
+import re
+from pathlib import Path
 
 from fraudscore_trainer.features.spec import (OP_CATEGORY_INDEX, OP_DAY_OF_WEEK, OP_DIFFERENCE, OP_MODULO, OP_ONE_HOT, OP_PREFIX_FLAG, OP_RATIO,
                        OP_RELATIVE_TO_HISTORY, OP_SINCE_PREVIOUS, OP_VALUE)
@@ -54,3 +56,24 @@ def blank_line_before_headings(text):
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def replace_card_section(card_path, heading, section):
+    """Put `section` (Markdown starting with "## {heading}") into an existing card: in place of the
+    card's own "## {heading}" section, else before "Known limits", else before "Rebuild", else at the
+    end. Nothing else in the card changes; running it twice gives the same card."""
+    card_path = Path(card_path)
+    text = card_path.read_text()
+    section = section.rstrip("\n") + "\n\n"
+    existing = re.search(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if existing:
+        text = text[:existing.start()] + section + text[existing.end():]
+    else:
+        for before in ("## Known limits", "## Rebuild"):
+            at = text.find("\n" + before + "\n")
+            if at >= 0:
+                text = text[:at + 1] + section + text[at + 1:]
+                break
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+    card_path.write_text(text.rstrip("\n") + "\n")

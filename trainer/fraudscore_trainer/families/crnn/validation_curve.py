@@ -11,7 +11,6 @@ stored in the file and writes
 plus a short "Validation curve" section in the model card.
 """
 import json
-import re
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,7 @@ import numpy as np
 from fraudscore_trainer.evaluation.validation_curve import FILE_NAME, checksum_hex, curve, write_json
 from fraudscore_trainer.modelfile import signing
 from fraudscore_trainer.paths import REPO
+from fraudscore_trainer.reports.modelcard import replace_card_section
 
 CARD_THRESHOLDS = [round(0.1 * i, 1) for i in range(1, 10)]
 SECTION = "## Validation curve"
@@ -66,24 +66,9 @@ def card_section(data, json_link):
 
 
 def insert_card_section(card_path, section):
-    """Put `section` into an existing card: replace its "Validation curve"
-    section, or insert it before "Known limits" (else before "Rebuild", else at
-    the end). Nothing else in the card changes."""
-    card_path = Path(card_path)
-    text = card_path.read_text()
-    section = section.rstrip("\n") + "\n\n"
-    existing = re.search(r"^## Validation curve\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-    if existing:
-        text = text[:existing.start()] + section + text[existing.end():]
-    else:
-        for heading in ("## Known limits", "## Rebuild"):
-            at = text.find("\n" + heading + "\n")
-            if at >= 0:
-                text = text[:at + 1] + section + text[at + 1:]
-                break
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-    card_path.write_text(text.rstrip("\n") + "\n")
+    """Put `section` into an existing card in place of its "Validation curve" section (or before
+    "Known limits", else "Rebuild", else at the end). Nothing else in the card changes."""
+    replace_card_section(card_path, "Validation curve", section)
 
 
 def write_for_build(name, model_bytes, model_path, y_val, p_val, risk, report_dir):
