@@ -4,12 +4,9 @@
 // Compiled for AVX2 per function; dispatch.cpp picks it when the CPU has both.
 #if defined(__x86_64__) && defined(__GNUC__)
 
-#include <immintrin.h>
-
 #include "kernels/kernels.h"
+#include "kernels/x86_simd.h"
 #include "layers/activations.h"
-
-#define FS_TARGET_AVX2 __attribute__((target("avx2,fma")))
 
 namespace fraudscore {
 namespace {

@@ -4,20 +4,8 @@
 // Compiled for AVX-512 per function; dispatch.cpp picks it when the CPU has it.
 #if defined(__x86_64__) && defined(__GNUC__)
 
-// GCC 12's AVX-512 intrinsics start from _mm512_undefined_ps(), which it
-// then reports as maybe used uninitialized (GCC bug 105593).
-#if !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
 #include "kernels/kernels.h"
-
-#define FS_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#include "kernels/x86_simd.h"
 
 namespace fraudscore {
 namespace {

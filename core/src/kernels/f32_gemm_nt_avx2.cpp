@@ -3,15 +3,14 @@
 // AVX2 in this file only; dispatch.cpp picks it when the CPU has both.
 #if defined(__x86_64__) && defined(__GNUC__)
 
-#include <immintrin.h>
-
 #include "kernels/gemm_nt_epilogue.h"
 #include "kernels/kernels.h"
+#include "kernels/x86_simd.h"
 
 namespace fraudscore {
 namespace {
 
-__attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
+FS_TARGET_AVX2 inline float sum8(__m256 v) {
   const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 h = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
@@ -20,7 +19,7 @@ __attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
 
 }  // namespace
 
-__attribute__((target("avx2,fma"))) void f32_gemm_nt_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda,
+FS_TARGET_AVX2 void f32_gemm_nt_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda,
                                                           const float* w, size_t ldw, const float* bias,
                                                           bool accumulate, float* c, size_t ldc) {
   const size_t k8 = k & ~size_t{7};

@@ -8,11 +8,8 @@
 // CPU has both.
 #if defined(__x86_64__) && defined(__GNUC__)
 
-#include <immintrin.h>
-
 #include "kernels/kernels.h"
-
-#define FS_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#include "kernels/x86_simd.h"
 
 namespace fraudscore {
 namespace {
