@@ -98,8 +98,11 @@ class Quantize(unittest.TestCase):
             card.write_text("# m\n\n## Network\ntext\n\n## Known limits\n- one\n\n## Rebuild\nx\n")
             wasm = Path(tmp) / "fake.wasm"
             wasm.write_bytes(bytes(range(256)) * 40)
+            holdout = Path(tmp) / "holdout.csv"
+            holdout.write_bytes(EXAMPLE.read_bytes())
             cmd = [sys.executable, "-m", "fraudscore_trainer", "narrowing-report", str(MODEL), "--data", str(EXAMPLE),
-                   "--order-by", "step", "--cli", CLI, "--wasm", str(wasm), "--card", str(card)]
+                   "--order-by", "step", "--last-fraction", "0.9", "--holdout", str(holdout), "--cli", CLI,
+                   "--wasm", str(wasm), "--card", str(card)]
             for _ in range(2):  # a second run replaces the section it wrote
                 out = subprocess.run(cmd, cwd=REPO / "trainer", capture_output=True, text=True)
                 self.assertEqual(out.returncode, 0, out.stderr)
@@ -118,6 +121,9 @@ class Quantize(unittest.TestCase):
             self.assertIn("| float32 | ", rows["float32"])
             self.assertIn(" / 0 |", rows["float32"])  # float32 against itself
             self.assertIn("narrowing-report", text)
+            self.assertIn("metrics on the last 90% of each file's rows in `step` order; on all rows of holdout.csv", text)
+            cells = rows["float32"].split(" | ")
+            self.assertNotEqual(cells[4], cells[5])  # 90% of the rows, and all of them
 
 
 if __name__ == "__main__":

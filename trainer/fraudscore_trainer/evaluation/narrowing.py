@@ -3,7 +3,7 @@ each scored by the fraudscore CLI on labelled CSV files, side by side.
 
     python3 -m fraudscore_trainer narrowing-report MODEL.fsmodel --data FILE.csv [--data ...]
         [--label isFraud] [--order-by step] [--last-fraction 0.2 | --test-from VALUE] [--cli PATH]
-        [--wasm fraudscore.wasm] [--card MODEL.md]
+        [--holdout FILE.csv ...] [--wasm fraudscore.wasm] [--card MODEL.md]
 
 Every file is scored as one stream (rows in --order-by order, stable; per-key windows as in
 training); metrics are taken on the last --last-fraction of those rows, or on the rows whose --order-by
@@ -53,6 +53,8 @@ def score(cli, model, csv_path) -> np.ndarray:
 def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("model")
     p.add_argument("--data", action="append", required=True, help="a labelled CSV with the model's columns")
+    p.add_argument("--holdout", action="append", default=[],
+                   help="a labelled CSV whose metrics are taken on all of its rows (e.g. real rows never trained on)")
     p.add_argument("--label", default="isFraud")
     p.add_argument("--order-by", default=None, help="score rows in this column's order (stable)")
     p.add_argument("--last-fraction", type=float, default=1.0, help="metrics on the last fraction of the rows")
@@ -89,13 +91,14 @@ def run(args):
             path.write_bytes(data)
             files[precision] = (path, data)
         metrics, reference = {}, {}
-        for data_path in args.data:
+        for data_path in args.data + args.holdout:
             df = pd.read_csv(data_path)
             if args.order_by:
                 df = df.sort_values(args.order_by, kind="stable")
             ordered = Path(tmp) / "ordered.csv"
             df.to_csv(ordered, index=False)
-            first = first_metric_row(df, args.order_by, args.test_from, args.last_fraction)
+            first = 0 if data_path in args.holdout else first_metric_row(df, args.order_by, args.test_from,
+                                                                          args.last_fraction)
             y = df[args.label].to_numpy()[first:]
             for precision, (path, _) in files.items():
                 p = score(cli, path, ordered)[first:]
@@ -109,17 +112,19 @@ def run(args):
 def render(args, files, metrics):
     """The Markdown table and its note (printed, and with --card written into the card)."""
     wasm = Path(args.wasm).read_bytes() if args.wasm else None
-    heads = " | ".join(f"{Path(d).name}: ROC-AUC / PR-AUC / max abs dp" for d in args.data)
+    every = args.data + args.holdout
+    heads = " | ".join(f"{Path(d).name}: ROC-AUC / PR-AUC / max abs dp" for d in every)
     lines = [f"| weights | model file bytes | gzipped |" + (" .wasm + model, gzipped |" if wasm else "") + f" {heads} |",
-             "|---|---:|---:|" + ("---:|" if wasm else "") + "---|" * len(args.data)]
+             "|---|---:|---:|" + ("---:|" if wasm else "") + "---|" * len(every)]
     for precision, (_, data) in files.items():
         size, zipped = len(data), gzip_size(data)
-        cells = " | ".join(f"{m[0]:.4f} / {m[1]:.4f} / {m[2]:.2g}" for m in (metrics[(precision, d)] for d in args.data))
+        cells = " | ".join(f"{m[0]:.4f} / {m[1]:.4f} / {m[2]:.2g}" for m in (metrics[(precision, d)] for d in every))
         both = f" {gzip_size(wasm) + zipped:,} |" if wasm else ""
         lines.append(f"| {precision} | {size:,} | {zipped:,} |{both} {cells} |")
     part = (f"the rows with `{args.order_by}` >= {args.test_from:g}" if args.test_from is not None
             else f"the last {args.last_fraction:.0%} of each file's rows" + (f" in `{args.order_by}` order" if args.order_by else ""))
-    note = f"metrics on {part}; every file scored as one stream from its first row by the fraudscore CLI."
+    note = f"metrics on {part}" + ("".join(f"; on all rows of {Path(h).name}" for h in args.holdout)) + \
+        "; every file scored as one stream from its first row by the fraudscore CLI."
     if wasm:
         note += f" The .wasm ({Path(args.wasm).name}) is {len(wasm):,} bytes, {gzip_size(wasm):,} gzipped."
     table = "\n".join(lines) + "\n\n" + note + "\n"
