@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from fraudscore_trainer.evaluation.narrowing import first_metric_row
-from fraudscore_trainer.families.crnn import transfer
+from fraudscore_trainer.families.crnn import card, transfer
 from fraudscore_trainer.families.crnn.network import Crnn
-from fraudscore_trainer.families.crnn.paysim_build import PAPER, best_epoch, write_loss_curves
-from fraudscore_trainer.families.crnn.training import TrainConfig
+from fraudscore_trainer.families.crnn.paysim_build import PAPER, write_loss_curves
+from fraudscore_trainer.families.crnn.training import TrainConfig, best_epoch
 from fraudscore_trainer.families.crnn.variants import PAPER_CONV_DROPOUT, train_settings
 from fraudscore_trainer.reports import paper_vs_ours, report
 
@@ -76,6 +76,22 @@ class PaperDropout(unittest.TestCase):
         head_rates = [m.p for m in paper.head.modules() if isinstance(m, type(paper.dropout))]
         self.assertEqual(head_rates, [cfg.dropout])
         self.assertEqual(Crnn(8, dropout=0.3).dropout.p, 0.3)
+
+
+class NetworkSection(unittest.TestCase):
+    def test_each_run_is_judged_against_its_own_epoch_cap(self):
+        three = {"history": [{"epoch": e, "train_loss": 1.0, "val_loss": v} for e, v in ((1, 0.5), (2, 0.3), (3, 0.4))],
+                 "train_windows": 1000}
+        cfg = TrainConfig(epochs=10, **train_settings("paper"))
+        text = card.network_section("paper", three, three, cfg, paper_epochs=3)
+        self.assertIn("the honest run (the shipped weights): stopped early after 3 epochs, the weights of epoch 2 kept",
+                      text)
+        self.assertIn("the paper-protocol run: ran all 3 epochs (the cap) without stopping early", text)
+        self.assertIn("at most 10 epochs, 3 for the paper-protocol run", text)
+        self.assertIn("Dropout 0.2 after the convolution (the paper's rate) and 0.3 after Dense(128)", text)
+        same = card.network_section("paper", three, three, cfg)
+        self.assertIn("the paper-protocol run: stopped early after 3 epochs", same)
+        self.assertEqual(TrainConfig().conv_dropout_rate, 0.3)
 
 
 class LossCurves(unittest.TestCase):

@@ -68,10 +68,11 @@ void check_tensor_counts(const uint8_t* data) {
     const size_t raw = t->raw() ? t->raw()->size() : 0;
     const size_t stored = t->dtype() == fb::DataType::Float64 ? (t->f64() ? t->f64()->size() : 0)
                           : t->dtype() == fb::DataType::Int32   ? (t->i32() ? t->i32()->size() : 0)
-                          : t->dtype() == fb::DataType::Float16 ? raw / 2 + raw % 2 * SIZE_MAX / 2  // odd: never a count
+                          : t->dtype() == fb::DataType::Float16 ? raw / 2
                           : t->dtype() == fb::DataType::Int8    ? raw
                                                                 : (t->f32() ? t->f32()->size() : 0);
-    if (count != stored) {
+    const bool half_bytes_odd = t->dtype() == fb::DataType::Float16 && raw % 2 != 0;
+    if (count != stored || half_bytes_odd) {
       violation("fs_model_load", "accepted a tensor whose shape's element count (without wrap-around) is not its value count",
                 static_cast<double>(count));
       return;

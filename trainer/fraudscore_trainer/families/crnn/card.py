@@ -1,10 +1,12 @@
 """The shipped crnn models' cards (crnn-paper, crnn-on-device): what a model is, what it was trained
 on, how well it does (honest split first, paper protocol second), its thresholds, its limits and the
 one command that rebuilds it. Every figure comes from the build run."""
+from fraudscore_trainer.families.crnn.training import TrainConfig, best_epoch
 from fraudscore_trainer.reports import paper_vs_ours
 from fraudscore_trainer.reports.modelcard import blank_line_before_headings, features_table, table
 
 RELEASE_ROWS = 6_362_620   # the public PaySim release
+RELEASE_FRAUDS = 8_213
 BUILD_BUDGET_MINUTES = 25  # the most one model build may take on the project's 2-core machines
 
 
@@ -62,34 +64,38 @@ def paper_section(honest, paper, paper_figures, abstract=None):
         note += (f"; its abstract's precision {abstract['precision']:.2f} / recall {abstract['recall']:.2f} "
                  f"(F1 {abstract['f1']:.2f}) disagree with those counts")
     if "tn" in f.get("derived", ()):
-        note += (f". It gives no TN: TP + FN = {f['tp'] + f['fn']:,} is 20% of the release's 8,213 frauds, so its "
+        note += (f". It gives no TN: TP + FN = {f['tp'] + f['fn']:,} is 20% of the release's {RELEASE_FRAUDS:,} frauds, so its "
                  f"test set is taken as 20% of the release's {RELEASE_ROWS:,} rows ({f['tn'] + f['tp'] + f['fp'] + f['fn']:,}),"
                  " from which the TN and FPR marked ≈ follow")
     text.append(note + ".\n")
     return "".join(t if t.endswith("\n") else t + "\n" for t in text)
 
 
-def _run_text(name, result, cfg):
+def _run_text(name, result, epochs):
+    """`epochs`: that run's cap."""
     h = result["history"]
-    best = min(h, key=lambda e: e["val_loss"])["epoch"]
-    stop = (f"stopped early after {len(h)} epochs" if len(h) < cfg.epochs else
+    best = best_epoch(h)
+    stop = (f"stopped early after {len(h)} epochs" if len(h) < epochs else
             f"ran all {len(h)} epochs (the cap) without stopping early")
     return f"{name}: {stop}, the weights of epoch {best} kept"
 
 
-def network_section(variant, honest, paper, cfg, loss_link=None, json_link=None):
-    conv = cfg.dropout if cfg.conv_dropout is None else cfg.conv_dropout
+def network_section(variant, honest, paper, cfg, paper_epochs=None, loss_link=None, json_link=None):
+    """`paper_epochs`: the paper-protocol run's epoch cap (default: cfg's)."""
+    conv = cfg.conv_dropout_rate
     why = "the paper's rate" if variant == "paper" else "the trainer's default"
-    runs = [_run_text("the honest run (the shipped weights)", honest, cfg)]
+    runs = [_run_text("the honest run (the shipped weights)", honest, cfg.epochs)]
     if paper:
-        runs.append(_run_text("the paper-protocol run", paper, cfg))
+        runs.append(_run_text("the paper-protocol run", paper, paper_epochs or cfg.epochs))
     text = ("Causal Conv1D(64, kernel 2) + ReLU → dropout → BiLSTM(64 per direction) → additive attention "
             "(score_t = v·tanh(W·h_t + b), softmax over real steps) → Dense(128) + ReLU → dropout → Dense(1). "
             f"Dropout {conv:g} after the convolution ({why}) and {cfg.dropout:g} after Dense(128) (the trainer's "
             "default); dropout acts in training only. "
             f"Trained on {honest['train_windows']:,} windows (SMOTE on training windows only, balanced subset), "
             f"Adam lr {cfg.lr:g}, batch {cfg.batch_size}, early stopping on the validation loss (patience "
-            f"{cfg.patience}, at most {cfg.epochs} epochs): " + "; ".join(runs) + ".")
+            f"{cfg.patience}, at most {cfg.epochs} epochs"
+            + (f", {paper_epochs} for the paper-protocol run" if paper and paper_epochs and paper_epochs != cfg.epochs
+               else "") + "): " + "; ".join(runs) + ".")
     if loss_link:
         text += (f" Training and validation loss per epoch of both runs: [{loss_link}]({loss_link})"
                  + (f" (numbers: [{json_link}]({json_link}))" if json_link else "") + ".")
@@ -136,7 +142,6 @@ def write_card(path, name, variant, honest, paper, sample, data_description, fin
     `cfg`: the TrainConfig of both runs; `loss_plot`: the loss-curve PNG; `diagnosis`: transfer.diagnose()
     on the real sample; `seconds`: how long the build took; `abstract`: the paper abstract's figures."""
     from fraudscore_trainer.families.crnn import transfer
-    from fraudscore_trainer.families.crnn.training import TrainConfig
     cfg = cfg or TrainConfig(epochs=args.epochs)
     spec, risk = honest["spec"], honest["risk"]
     rel = lambda p: p.relative_to(path.parent).as_posix()
@@ -160,7 +165,7 @@ def write_card(path, name, variant, honest, paper, sample, data_description, fin
         "Missing numbers become 0 (the paper's rule); negative amounts and balances, non-numbers, NaN/Inf and "
         "unknown transaction types are refused with an error naming the row and column.\n",
         "## Network\n",
-        network_section(variant, honest, paper, cfg, rel(loss_plot) if loss_plot else None,
+        network_section(variant, honest, paper, cfg, args.paper_epochs, rel(loss_plot) if loss_plot else None,
                         rel(loss_plot.parent / "loss_history.json") if loss_plot else None),
         "## Paper vs ours\n",
         paper_section(honest, paper, paper_figures, abstract),

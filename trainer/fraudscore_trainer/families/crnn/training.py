@@ -34,6 +34,16 @@ class TrainConfig:
     threads: int = 0              # CPU threads (0: all cores)
     val_negatives: int = 20_000   # early stopping scores every fraud + this many legit windows
 
+    @property
+    def conv_dropout_rate(self) -> float:
+        """The rate after the convolution as trained."""
+        return self.dropout if self.conv_dropout is None else self.conv_dropout
+
+
+def best_epoch(history):
+    """The epoch whose weights training keeps (lowest validation loss); None for no history."""
+    return min(history, key=lambda h: h["val_loss"])["epoch"] if history else None
+
 
 def validation_sample(y_val, negatives, seed):
     """Indices and weights of a validation subsample whose weighted loss
@@ -82,7 +92,7 @@ def train_crnn(train_windows, train_valid, train_y, x_all, val_idx, val_y, cfg: 
     sample, val_weights = validation_sample(val_y, cfg.val_negatives, cfg.seed)
     val_idx, val_y = val_idx[sample], val_y[sample]
     torch.manual_seed(cfg.seed)
-    model = Crnn(train_windows.shape[2], dropout=cfg.dropout, conv_dropout=cfg.conv_dropout).to(device)
+    model = Crnn(train_windows.shape[2], dropout=cfg.dropout, conv_dropout=cfg.conv_dropout_rate).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     n_pos = max(1, int(train_y.sum()))
     n_neg = max(1, len(train_y) - n_pos)
